@@ -1,0 +1,75 @@
+"""One root error for the project, with typed children that carry their data.
+
+Messages read "expected A, got B" where there is an expectation. The API maps
+each class to an HTTP status in one place (`suyuan.api.errors`); the CLI
+catches `SuyuanError` once and prints it.
+"""
+
+from __future__ import annotations
+
+
+class SuyuanError(Exception):
+    """Root of every error suyuan raises on purpose."""
+
+
+# --- verification (pure; used by offline verifiers) -------------------------
+
+
+class VerificationError(SuyuanError):
+    """A proof, signature, note or chain did not verify."""
+
+
+class ProofError(VerificationError):
+    """A Merkle proof is malformed for its parameters (wrong size, bad index)."""
+
+
+class RootMismatchError(VerificationError):
+    """A proof was well formed but led to a different root."""
+
+    def __init__(self, expected: bytes, calculated: bytes):
+        self.expected = expected
+        self.calculated = calculated
+        super().__init__(
+            f"root mismatch: expected {expected.hex()}, calculated {calculated.hex()}"
+        )
+
+
+class NoteError(VerificationError):
+    """A signed note, checkpoint, verifier key or receipt is malformed or unsigned."""
+
+
+class ChainBroken(VerificationError):
+    """An entry of a key's hash chain does not link to its predecessor."""
+
+    def __init__(self, key: str, seq: int, expected: str, got: str, what: str = "prev"):
+        self.key = key
+        self.seq = seq
+        self.expected = expected
+        self.got = got
+        self.what = what
+        super().__init__(
+            f"chain {key!r} broken at seq {seq}: {what} expected {expected}, got {got}"
+        )
+
+
+# --- input and state (mapped to 4xx) ----------------------------------------
+
+
+class InputError(SuyuanError):
+    """The client sent something malformed; nothing was written (422)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        super().__init__(message)
+
+
+class NotFound(SuyuanError):
+    """The thing asked for does not exist (404)."""
+
+
+class Conflict(SuyuanError):
+    """The request contradicts what is already recorded (409)."""
+
+
+class ConfigError(SuyuanError):
+    """Settings or the data directory are unusable."""

@@ -1,0 +1,125 @@
+"""The FastAPI application: `create_app(settings)` builds everything at start-up."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
+
+from suyuan import __version__
+from suyuan.api import errors
+from suyuan.api.routes import events, log
+from suyuan.config import Settings, get_settings
+from suyuan.ledger.ledger import Ledger
+from suyuan.runtime import open_ledger
+
+logger = logging.getLogger("suyuan")
+
+
+class BodyLimit:
+    """Pure ASGI middleware: buffer the body up to the limit, refuse anything larger.
+
+    Bodies are small (64 KiB by default), so buffering costs nothing and lets
+    the refusal happen before any handler runs: nothing is written.
+    """
+
+    def __init__(self, app, limit: int):  # noqa: ANN001
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):  # noqa: ANN001
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(send)
+        chunks, seen = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.limit:
+                return await self._refuse(send)
+            if not message.get("more_body"):
+                break
+        replayed = False
+
+        async def replay():  # noqa: ANN202
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send) -> None:  # noqa: ANN001
+        response = JSONResponse(
+            {"detail": f"Request body too large: expected at most {self.limit} bytes.", "field": None},
+            status_code=413,
+        )
+        await response({"type": "http"}, None, send)
+
+
+class Integrator:
+    """Runs the sequencer in the background so entries reach a checkpoint within a second."""
+
+    def __init__(self, ledger: Ledger, interval: float, batch: int):
+        self.ledger, self.interval, self.batch = ledger, interval, batch
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="suyuan-integrator", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                done = self.ledger.integrate(self.batch)
+                busy = done is not None and done.size - done.old_size >= self.batch
+            except Exception:  # keep integrating after a transient database error
+                logger.exception("integration failed; retrying")
+                busy = False
+            if not busy:
+                self._stop.wait(self.interval)
+
+
+def create_app(settings: Settings | None = None, *, integrate: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        ledger = open_ledger(settings)
+        app.state.ledger = ledger
+        integrator = None
+        if integrate:
+            integrator = Integrator(ledger, settings.integrate_interval, settings.integrate_batch)
+            integrator.start()
+        try:
+            yield
+        finally:
+            if integrator:
+                integrator.stop()
+            ledger.engine.dispose()
+
+    app = FastAPI(
+        title="suyuan 溯源",
+        version=__version__,
+        description="Product-traceability ledger: hash-chained product events keyed by GS1 "
+        "barcode, a public Merkle log (RFC 9162, C2SP tlog-tiles) and signed checkpoints.",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    errors.install(app)
+    app.include_router(log.router)
+    app.include_router(events.router)
+    return app

@@ -1,0 +1,60 @@
+"""One place that maps suyuan's typed errors to HTTP statuses and bodies.
+
+Every 4xx body is `{"detail": "<one sentence>", "field": <name or null>}`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from suyuan.errors import Conflict, InputError, NotFound, SuyuanError, VerificationError
+
+STATUS = (
+    (InputError, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (VerificationError, 422),
+)
+
+
+def _body(status: int, detail: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "field": field}, status_code=status)
+
+
+def _validation_sentence(exc: RequestValidationError) -> tuple[str, str | None]:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+    field = ".".join(loc) or None
+    kind = err.get("type", "")
+    if kind == "json_invalid":
+        return "Malformed JSON body: " + str(err.get("ctx", {}).get("error", "cannot parse")) + ".", None
+    if kind == "extra_forbidden":
+        return f"Unknown field {field!r}: remove it.", field
+    if kind == "missing":
+        return f"Missing field {field!r}.", field
+    msg = err.get("msg", "invalid value").rstrip(".")
+    return f"Invalid {field or 'request'}: {msg}.", field
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(SuyuanError)
+    async def _suyuan(_: Request, exc: SuyuanError) -> JSONResponse:
+        for cls, status in STATUS:
+            if isinstance(exc, cls):
+                return _body(status, str(exc), getattr(exc, "field", None))
+        return _body(500, "Internal error.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        detail, field = _validation_sentence(exc)
+        return _body(422, detail, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "Request refused."
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "No such path; see /docs for the API."
+        return _body(exc.status_code, detail)

@@ -8,8 +8,7 @@ at most 20 characters; in a path, characters outside RFC 3986 "unreserved"
 are percent-encoded, so the key is exactly what appears in a Digital Link URI.
 
 `parse` takes whatever a scanner or a camera yields -- a GS1 element string
-with or without a symbology identifier (ISO/IEC 15424; GS1 General
-Specifications §5.1.2: `]C1`, `]e0`, `]d2`, `]Q3`, `]E0`, ...), the
+with or without a symbology identifier (ISO/IEC 15424: `]C1`, `]e0`, `]d2`, `]Q3`, `]E0`, ...), the
 human-readable interpretation with parentheses, a bare GTIN or SSCC, or a
 GS1 Digital Link URI on any host -- and returns a `ScanResult`. The boundary
 never raises; the helpers below it raise `InputError`.
@@ -38,7 +37,7 @@ _SCAN_HINT = (
     "expected a GS1 element string, a GS1 Digital Link URI, "
     "a GTIN (8, 12, 13 or 14 digits) or an SSCC (18 digits)"
 )
-_GS = "\x1d"  # ASCII group separator: how scanners transmit FNC1 (§7.8.5.2)
+_GS = "\x1d"  # ASCII group separator: how scanners transmit FNC1
 
 # GS1 Digital Link URI Syntax: primary keys that may start the path info.
 _DL_PRIMARY_KEYS = {
@@ -80,7 +79,7 @@ class ScanResult:
 
 
 def _verify_check_digit(kind: str, digits: str, field: str = "key") -> None:
-    """Raise InputError unless the last digit is the GS1 mod-10 check digit (§7.9.1)."""
+    """Raise InputError unless the last digit is the GS1 mod-10 check digit (§7.9)."""
     expected = ean.calc_check_digit(digits[:-1])
     if digits[-1] != expected:
         raise InputError(
@@ -350,10 +349,10 @@ def _biip(exc: Exception) -> str:
 
 
 def _bare_gtin(digits: str, *, upc_e: bool = False) -> dict[str, str]:
-    """A GTIN-8/12/13/14 from a linear symbol or typed in (§3.3.2), padded to 14.
+    """A GTIN-8/12/13/14 from a linear symbol or typed in, padded to 14.
 
     With `]E0` an 8-digit value is UPC-E, the zero-suppressed form of a
-    GTIN-12 (§5.2.2.4.2), expanded before padding.
+    GTIN-12, expanded before padding.
     """
     if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
         raise InputError(
@@ -420,7 +419,7 @@ def _collect(pairs: list[tuple[str, str]], where: str) -> dict[str, str]:
 
 
 def parse_element_string(text: str) -> dict[str, str]:
-    """Parse a GS1 element string (§7.8), GS-separated, into {AI: value}.
+    """Parse a GS1 element string, GS-separated, into {AI: value}.
 
     Variable-length fields not at the end must be followed by GS (0x1D),
     which is how scanners transmit FNC1; a leading GS (FNC1 in first
@@ -451,7 +450,7 @@ _HRI_FIELD = re.compile(r"\((\d{2,4})\)([^(]*)")
 
 
 def parse_hri(text: str) -> dict[str, str]:
-    """Parse the human-readable interpretation `(01)...(10)...` (§4.15) into {AI: value}."""
+    """Parse the human-readable interpretation `(01)...(10)...` into {AI: value}."""
     # Printed HRI puts spaces around the (AI) prefixes; data never holds a
     # space (set 82 has none), so only those spaces go.
     hri = re.sub(r"\s*(\(\d{2,4}\))\s*", r"\1", text.strip())

@@ -76,6 +76,8 @@ def db_url(request, _templates, tmp_path):  # noqa: ANN001, ANN201
         yield f"sqlite:///{path}"
         return
     if not _pg_admin_url():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL half: {PG_ENV} is not set")
         pytest.skip(f"PostgreSQL half: set {PG_ENV} to run it")
     name = f"suyuan_t_{uuid.uuid4().hex[:10]}"
     _pg_exec(f"CREATE DATABASE {name} TEMPLATE {_templates['postgresql']}")

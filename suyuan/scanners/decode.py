@@ -9,6 +9,7 @@ crash or an exhausted worker.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 import zxingcpp
@@ -67,9 +68,11 @@ def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX
         except InputError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            declared = re.search(r"\((\d+) pixels\)", str(exc))
+            got = f"{declared.group(1)} pixels" if declared else "more"
             raise InputError(
                 f"Image refused as a decompression bomb: expected at most {max_pixels} pixels, "
-                f"got {exc}",
+                f"got {got}.",
                 field="image",
             ) from exc
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:

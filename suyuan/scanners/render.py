@@ -35,9 +35,12 @@ Fmt = Literal["png", "svg"]
 QR_ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_Q
 
 # X-dimensions: 0.330 mm is EAN-13's nominal size; logistic labels want
-# GS1-128 at 0.495 mm or more (GS1 symbol specification tables).
+# GS1-128 at 0.495 mm or more and bars at least 31.75 mm high (GS1 symbol
+# specification tables). The height also lets a camera read the long
+# symbol when it is held a few degrees off the horizontal.
 _EAN13_MODULE_MM = 0.33
 _GS1_128_MODULE_MM = 0.495
+_GS1_128_HEIGHT_MM = 32.0
 _DPI = 300
 # GS1-128 holds at most 48 data characters, FNC1 separators not counted (§5.4).
 _GS1_128_MAX_DATA = 48
@@ -59,7 +62,7 @@ def _qr(data: str, box_size: int, border: int) -> qrcode.QRCode:
     qr.add_data(data)
     try:
         qr.make(fit=True)
-    except DataOverflowError as exc:
+    except (DataOverflowError, ValueError) as exc:  # qrcode says "Invalid version (was 41...)"
         raise InputError(
             f"QR data too long: {len(data)} characters do not fit a version 40 symbol at level Q.",
             field="data",
@@ -186,7 +189,8 @@ def _gs1_128(hri: str, writer: ImageWriter | SVGWriter) -> bytes:
     except BarcodeError as exc:  # pragma: no cover - set 82 is all Code 128
         raise InputError(f"Cannot encode {text!r} in GS1-128: {exc}", field="element_string") from exc
     out = io.BytesIO()
-    symbol.write(out, options={"module_width": _GS1_128_MODULE_MM, "dpi": _DPI}, text=text)
+    options = {"module_width": _GS1_128_MODULE_MM, "module_height": _GS1_128_HEIGHT_MM, "dpi": _DPI}
+    symbol.write(out, options=options, text=text)
     return out.getvalue()
 
 

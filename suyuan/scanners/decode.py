@@ -90,8 +90,8 @@ def _grayscale(image: Image.Image) -> Image.Image:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, "white")
         image = Image.alpha_composite(background, rgba)
-    if image.mode == "I;16" or image.mode == "I":
-        image = image.point(lambda v: v / 256)  # pragma: no cover - rare in uploads
+    if image.mode in ("I;16", "I"):
+        image = image.point(lambda v: v / 256)
     return image.convert("L")
 
 

@@ -211,12 +211,18 @@ def _result(value: str, source_format: str, elements: dict[str, str]) -> ScanRes
         key = make_key(gtin=gtin, lot=lot, serial=serial, sscc=sscc)
     except InputError as exc:
         return ScanResult(key_error=str(exc), **fields)
-    if sscc is not None:
-        kind = "sscc"
-    else:
-        kind = {(False, False): "gtin", (False, True): "item",
-                (True, False): "lot", (True, True): "lot_item"}[(lot is not None, serial is not None)]  # fmt: skip
+    kind = _KINDS[tuple(key.split("/")[::2])]
     return ScanResult(key=key, kind=kind, **fields)
+
+
+# The key's AIs name its kind.
+_KINDS = {
+    ("00",): "sscc",
+    ("01",): "gtin",
+    ("01", "21"): "item",
+    ("01", "10"): "lot",
+    ("01", "10", "21"): "lot_item",
+}
 
 
 def _check_key_elements(elements: dict[str, str]) -> None:
@@ -287,7 +293,8 @@ def _extract(value: str) -> tuple[str, dict[str, str]]:
             raise InputError(f"Empty scan after symbology identifier {str(symbology)!r}.", field="scan")
 
     if _guess_format(text) == "digital_link":
-        if symbology is not None and symbology.iso_symbology not in (ISOSymbology.QR_CODE, ISOSymbology.DATA_MATRIX):
+        carriers = (ISOSymbology.QR_CODE, ISOSymbology.DATA_MATRIX)
+        if symbology is not None and symbology.iso_symbology not in carriers:
             raise InputError(
                 f"Unexpected URI in a {symbology.iso_symbology.name} symbol ({str(symbology)!r}): "
                 "GS1 Digital Link URIs are carried by QR Code or Data Matrix.",
@@ -298,6 +305,8 @@ def _extract(value: str) -> tuple[str, dict[str, str]]:
     if symbology is not None:
         gs1 = symbology.gs1_symbology
         if gs1 in GS1Symbology.with_gtin():
+            if gs1 == GS1Symbology.EAN_13_WITH_ADD_ON and len(text) in (15, 18):
+                text = text[:13]  # a 2- or 5-digit add-on (price, issue) is not part of the GTIN
             return "bare", _bare_gtin(text, upc_e=gs1 == GS1Symbology.EAN_13 and len(text) == 8)
         if gs1 in GS1Symbology.with_gs1_messages():
             return "element_string", parse_element_string(text)
@@ -601,27 +610,42 @@ def digital_link_uri(
         parts = urlsplit(base)
     except ValueError:
         parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+    ):
         raise InputError(
             f"Invalid resolver base {resolver_base!r}: expected an http(s) URL such as "
             "'https://id.example.com' with an optional path prefix.",
+            field="resolver_base",
+        )
+    clash = [seg for seg in parts.path.split("/") if seg in _DL_PRIMARY_KEYS]
+    if clash:
+        # A parser takes the first such segment for the primary key.
+        raise InputError(
+            f"Invalid resolver base {resolver_base!r}: expected a path prefix without "
+            f"a GS1 key AI as a segment, got {clash[0]!r}.",
             field="resolver_base",
         )
     attrs = dict(attributes or {})
     for ai in attrs:
         if not isinstance(ai, str) or not ai.isdigit():
             raise InputError(f"Invalid attribute {ai!r}: expected a numeric GS1 AI.", field="attributes")
-        if ai in _DL_PRIMARY_KEYS or ai in ("10", "21", "235") or (ai == "22" and key.startswith("00/")):
+        in_key = ai in _DL_PRIMARY_KEYS or ai in ("10", "21", "235")
+        if in_key or (ai == "22" and key.startswith("00/")):
             raise InputError(
                 f"Invalid attribute ({ai}): it is a key or key qualifier, expected it in the key.",
                 field="attributes",
             )
         _element(ai, attrs[ai], "attributes")
-    parts_ = key.split("/")
-    path = f"/{parts_[0]}/{parts_[1]}"
+    segments = key.split("/")
+    path = f"/{segments[0]}/{segments[1]}"
     if "22" in attrs:
         path += f"/22/{quote(attrs.pop('22'), safe='')}"
-    if len(parts_) > 2:
-        path += "/" + "/".join(parts_[2:])
+    if len(segments) > 2:
+        path += "/" + "/".join(segments[2:])
     query = "&".join(f"{ai}={quote(attrs[ai], safe='')}" for ai in sorted(attrs))
     return base + path + (f"?{query}" if query else "")

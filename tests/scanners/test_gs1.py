@@ -34,7 +34,7 @@ def bad(value: str, error: str, rule: str):
 
 TABLE = [
     # --- bare GTINs and SSCCs -------------------------------------------------
-    ok("6901234567892", f"01/{G}", "GS 3.3.2 GTIN-13 is zero-padded to 14 digits"),
+    ok("6901234567892", f"01/{G}", "GS GTIN-13 is zero-padded to 14 digits"),
     ok("614141123452", "01/00614141123452", "GS GTIN-12 (UPC-A) padded to 14"),
     ok("96385074", "01/00000096385074", "GS GTIN-8 padded to 14"),
     ok("19506000134359", "01/19506000134359", "GS GTIN-14 with indicator digit 1"),
@@ -57,6 +57,7 @@ TABLE = [
     ok("]E06901234567892", f"01/{G}", "AIM ]E0 EAN-13"),
     ok("]E496385074", "01/00000096385074", "AIM ]E4 EAN-8"),
     ok("]E001234565", "01/00012345000065", "AIM ]E0 with 8 digits is UPC-E, expanded to GTIN-12"),
+    ok("]E3978030640615712345", "01/09780306406157", "AIM ]E3 EAN-13 with a 5-digit add-on, add-on dropped"),
     ok("]I119506000134359", "01/19506000134359", "AIM ]I1 ITF-14"),
     ok("]C10106901234567892", f"01/{G}", "AIM ]C1 GS1-128"),
     ok("]e00106901234567892", f"01/{G}", "AIM ]e0 GS1 DataBar"),
@@ -89,7 +90,7 @@ TABLE = [
     bad("]C100106141411234567898", "Invalid SSCC check digit for '106141411234567898'",
         "GS 7.9 SSCC check digit inside an element string"),
     bad("]C1010690123456789223ABC", "expected a GS1 Application Identifier, got '23ABC'",
-        "GS 3.2 AI 23 does not exist"),
+        "GS AI 23 does not exist"),
     bad(f"0106901234567892{GS}10A{GS}10B", "Conflicting values for AI (10)",
         "GS one AI, one value"),
     bad(f"0106901234567892{GS}{GS}10A", "got two in a row", "GS an empty field between separators"),
@@ -295,6 +296,7 @@ def test_digital_link_uri_round_trips(key, base, attributes, uri):
         (f"01/{G}", "x.cn", None, "Invalid resolver base 'x.cn'"),
         (f"01/{G}", "ftp://x.cn", None, "Invalid resolver base"),
         (f"01/{G}", "https://x.cn?a=1", None, "Invalid resolver base"),
+        (f"01/{G}", "https://x.cn/01", None, "without a GS1 key AI as a segment, got '01'"),
         (f"01/{G}", "https://x.cn", {"10": "A"}, "Invalid attribute (10)"),
         (f"01/{G}", "https://x.cn", {"17": "261331"}, "AI (17)"),
         (f"01/{G}", "https://x.cn", {"exp": "261231"}, "expected a numeric GS1 AI"),

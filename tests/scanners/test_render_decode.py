@@ -140,6 +140,13 @@ def test_transparent_png_is_read_on_white():
     _assert_decodes_to(_to_png(rgba), f"01/{G}")
 
 
+def test_sixteen_bit_png_is_read():
+    qr = _png_image(render.render(f"01/{G}", "qr", "png", BASE)).convert("L")
+    deep = qr.point(lambda v: v * 257, mode="I").convert("I;16")
+    assert _png_image(_to_png(deep)).mode == "I;16"
+    _assert_decodes_to(_to_png(deep), f"01/{G}")
+
+
 def test_non_gs1_code_comes_back_with_an_error():
     import qrcode
 

@@ -1,19 +1,20 @@
 """The write path: append statements to per-key hash chains and enqueue them.
 
 Appends to one key are serialised by a lock on the key's `chains` row
-(`SELECT ... FOR UPDATE` in PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises
-every writer). The unique `(key, seq)` is the backstop that forbids forks.
+(`SELECT ... FOR UPDATE` in PostgreSQL, taken in key order so batches never
+deadlock; SQLite's `BEGIN IMMEDIATE` serialises every writer). The unique `(key, seq)` is the backstop that forbids forks.
 Appends to different keys lock different rows and never wait on each other.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -48,7 +49,13 @@ class Appended:
 
 
 def statement_digest(statement: dict[str, Any], sig: str | None) -> bytes:
-    return hashlib.sha256(canonical({"statement": statement, "sig": sig})).digest()
+    """Fingerprint telling a retry from a different statement under the same id.
+
+    Only compared with itself, never published, so sorted-key JSON suffices;
+    the RFC 8785 pass is spent once, on the entry.
+    """
+    text = json.dumps([statement, sig], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def _now() -> datetime:
@@ -59,36 +66,48 @@ def _recorded(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def find_by_statement_id(conn: Connection, statement_id: str) -> Appended | None:
-    row = conn.execute(
-        select(entries_t.c.canonical, entries_t.c.hash, entries_t.c.key, entries_t.c.seq,
-               entries_t.c.statement_digest, leaves_t.c.idx)
-        .outerjoin(leaves_t, leaves_t.c.entry_id == entries_t.c.id)
-        .where(entries_t.c.statement_id == statement_id)
-    ).first()
-    if row is None:
-        return None
-    return row
+def _by_statement_ids(conn: Connection, ids: list[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for i in range(0, len(ids), 1000):
+        for row in conn.execute(
+            select(entries_t.c.canonical, entries_t.c.hash, entries_t.c.key, entries_t.c.seq,
+                   entries_t.c.statement_id, entries_t.c.statement_digest, leaves_t.c.idx)
+            .outerjoin(leaves_t, leaves_t.c.entry_id == entries_t.c.id)
+            .where(entries_t.c.statement_id.in_(ids[i : i + 1000]))
+        ):
+            found[row.statement_id] = row
+    return found
 
 
-def _lock_chain(conn: Connection, key: str) -> None:
+def _lock_chains(conn: Connection, keys: list[str]) -> None:
+    """Create missing chain rows and lock them, always in key order (no deadlocks)."""
+    rows = [{"key": k} for k in keys]
     if conn.dialect.name == "postgresql":
-        conn.execute(pg_insert(chains_t).values(key=key).on_conflict_do_nothing())
-        conn.execute(select(chains_t.c.key).where(chains_t.c.key == key).with_for_update())
-    else:
-        conn.execute(sqlite_insert(chains_t).values(key=key).on_conflict_do_nothing())
+        conn.execute(pg_insert(chains_t).on_conflict_do_nothing(), rows)
+        conn.execute(
+            select(chains_t.c.key).where(chains_t.c.key.in_(keys)).order_by(chains_t.c.key)
+            .with_for_update()
+        ).all()
+    else:  # BEGIN IMMEDIATE already holds the database's one write lock
+        conn.execute(sqlite_insert(chains_t).on_conflict_do_nothing(), rows)
 
 
-def _head(conn: Connection, key: str) -> tuple[int, str]:
-    row = conn.execute(
-        select(entries_t.c.seq, entries_t.c.hash)
-        .where(entries_t.c.key == key)
-        .order_by(entries_t.c.seq.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return 0, ZERO_HASH
-    return row.seq + 1, row.hash.hex()
+def _heads(conn: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """Next seq and prev hash of each key's chain."""
+    heads = {k: (0, ZERO_HASH) for k in keys}
+    for i in range(0, len(keys), 1000):
+        last = (
+            select(entries_t.c.key, func.max(entries_t.c.seq).label("seq"))
+            .where(entries_t.c.key.in_(keys[i : i + 1000]))
+            .group_by(entries_t.c.key)
+            .subquery()
+        )
+        for row in conn.execute(
+            select(entries_t.c.key, entries_t.c.seq, entries_t.c.hash).join(
+                last, (entries_t.c.key == last.c.key) & (entries_t.c.seq == last.c.seq))
+        ):
+            heads[row.key] = (row.seq + 1, bytes(row.hash).hex())
+    return heads
 
 
 def _existing(row, digest: bytes, statement_id: str) -> Appended:  # noqa: ANN001
@@ -97,56 +116,87 @@ def _existing(row, digest: bytes, statement_id: str) -> Appended:  # noqa: ANN00
             f"Statement id {statement_id} was already used for a different statement; "
             "send a new id for a new statement."
         )
-    return Appended(row.canonical, row.hash, row.key, row.seq, row.idx, created=False)
+    return Appended(bytes(row.canonical), bytes(row.hash), row.key, row.seq, row.idx, created=False)
+
+
+def append_batch_in(conn: Connection, items: list[tuple[dict[str, Any], str | None]],
+                    now: datetime | None = None) -> list[Appended]:
+    """Append statements, in order, inside the caller's transaction.
+
+    Set-based, so a batch costs a handful of round trips whatever its size:
+    lock the chains touched (in key order), look up retried ids and chain
+    heads, then insert every new entry and its queue row. A statement id seen
+    before answers with the original entry, or Conflict if the statement differs.
+    """
+    for statement, _ in items:
+        check_statement(statement)
+    digests = [statement_digest(st, sig) for st, sig in items]
+    keys = sorted({st["key"] for st, _ in items})
+    _lock_chains(conn, keys)
+    # Looked up under the chain locks: a concurrent retry of the same statement
+    # waits for the first and then finds it instead of forking the chain.
+    seen = _by_statement_ids(conn, [st["id"] for st, _ in items])
+    heads = _heads(conn, keys)
+    recorded = _recorded(now or _now())
+    recorded_at = now or _now()
+    results: list[Appended | None] = []
+    new_rows: list[dict[str, Any]] = []
+    for (statement, sig), digest in zip(items, digests):
+        sid = statement["id"]
+        if sid in seen:
+            results.append(_existing(seen[sid], digest, sid))
+            continue
+        seq, prev = heads[statement["key"]]
+        raw = canonical(make_entry(statement, sig, seq, prev, recorded))
+        if len(raw) > MAX_ENTRY_BYTES:
+            raise InputError(
+                f"Entry too large: expected at most {MAX_ENTRY_BYTES} canonical bytes, got {len(raw)}."
+            )
+        h = leaf_hash(raw)
+        heads[statement["key"]] = (seq + 1, h.hex())
+        row = {"hash": h, "key": statement["key"], "seq": seq, "type": statement["type"],
+               "actor": statement.get("actor"), "statement_id": sid, "statement_digest": digest,
+               "canonical": raw, "recorded": recorded_at}
+        seen[sid] = _Row(row)
+        new_rows.append(row)
+        results.append(Appended(raw, h, statement["key"], seq, None, created=True))
+    if new_rows:
+        ids = conn.execute(
+            entries_t.insert().returning(entries_t.c.id, sort_by_parameter_order=True), new_rows
+        ).scalars().all()
+        conn.execute(queue_t.insert(), [{"entry_id": i} for i in ids])
+    return results  # type: ignore[return-value]
+
+
+class _Row:
+    """A just-built entry, shaped like a looked-up row, for repeats within one batch."""
+
+    def __init__(self, row: dict[str, Any]):
+        self.__dict__.update(row, idx=None)
 
 
 def append_in(conn: Connection, statement: dict[str, Any], sig: str | None = None,
               now: datetime | None = None) -> Appended:
-    """Append one statement inside the caller's transaction (see module doc)."""
-    check_statement(statement)
-    digest = statement_digest(statement, sig)
-    _lock_chain(conn, statement["key"])
-    # Checked under the chain lock: a concurrent retry of the same statement
-    # waits here and then finds the original instead of forking the chain.
-    found = find_by_statement_id(conn, statement["id"])
-    if found is not None:
-        return _existing(found, digest, statement["id"])
-    now = now or _now()
-    seq, prev = _head(conn, statement["key"])
-    raw = canonical(make_entry(statement, sig, seq, prev, _recorded(now)))
-    if len(raw) > MAX_ENTRY_BYTES:
-        raise InputError(
-            f"Entry too large: expected at most {MAX_ENTRY_BYTES} canonical bytes, got {len(raw)}."
-        )
-    h = leaf_hash(raw)
-    entry_id = conn.execute(
-        entries_t.insert().values(
-            hash=h, key=statement["key"], seq=seq, type=statement["type"],
-            actor=statement.get("actor"), statement_id=statement["id"],
-            statement_digest=digest, canonical=raw, recorded=now,
-        ).returning(entries_t.c.id)
-    ).scalar_one()
-    conn.execute(queue_t.insert().values(entry_id=entry_id))
-    return Appended(raw, h, statement["key"], seq, None, created=True)
+    """Append one statement inside the caller's transaction."""
+    return append_batch_in(conn, [(statement, sig)], now)[0]
 
 
 def append(engine: Engine, statement: dict[str, Any], sig: str | None = None) -> Appended:
     """Append one statement in its own transaction; retries are idempotent by `id`."""
-    check_statement(statement)
-    try:
-        with engine.begin() as conn:
-            return append_in(conn, statement, sig)
-    except IntegrityError:
-        # Another transaction took this statement id for another key between
-        # our check and our insert: answer as a retry would be answered.
-        with engine.connect() as conn:
-            found = find_by_statement_id(conn, statement["id"])
-        if found is None:
-            raise
-        return _existing(found, statement_digest(statement, sig), statement["id"])
+    return append_many(engine, [(statement, sig)])[0]
 
 
 def append_many(engine: Engine, items: Iterable[tuple[dict[str, Any], str | None]]) -> list[Appended]:
     """Append several statements in one transaction: all land or none do."""
-    with engine.begin() as conn:
-        return [append_in(conn, st, sig) for st, sig in items]
+    items = list(items)
+    try:
+        with engine.begin() as conn:
+            return append_batch_in(conn, items)
+    except IntegrityError:
+        # Another transaction took one of these statement ids for another key
+        # between our look-up and our insert: answer as a retry is answered.
+        with engine.connect() as conn:
+            seen = _by_statement_ids(conn, [st["id"] for st, _ in items])
+        if len(seen) != len(items):
+            raise
+        return [_existing(seen[st["id"]], statement_digest(st, sig), st["id"]) for st, sig in items]

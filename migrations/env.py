@@ -3,10 +3,11 @@
 from alembic import context
 
 from suyuan.ledger.db import make_engine
-from suyuan.ledger.models import Base
+from suyuan.tables import metadata
+from suyuan.trace import models as _trace_models  # noqa: F401  (registers the domain tables)
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_online() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +33,15 @@ class Settings(BaseSettings):
         description="The log's Ed25519 private key as a PKCS#8 PEM string; "
         "default: read <data_dir>/log.key made by `suyuan init`.",
     )
+    vault_key: SecretStr | None = Field(
+        default=None,
+        description="Privacy vault master key: base64 of 32 random bytes; "
+        "default: read <data_dir>/vault.key, made on first use with mode 0600.",
+    )
+    resolver_url: str = Field(
+        default="https://id.suyuan.example",
+        description="Base of the GS1 Digital Link URIs printed in QR codes.",
+    )
     integrate_interval: float = Field(
         default=0.1, description="Seconds between sequencer runs inside `serve`."
     )
@@ -40,6 +49,28 @@ class Settings(BaseSettings):
         default=20000, description="Most leaves one sequencer run integrates."
     )
     max_body_bytes: int = Field(default=65536, description="Largest request body accepted.")
+    max_batch_body_bytes: int = Field(
+        default=16 * 1024 * 1024, description="Largest body accepted by POST /v1/events:batch."
+    )
+    max_batch_statements: int = Field(default=10000, description="Most statements in one batch.")
+    clock_skew_seconds: int = Field(
+        default=300, description="Event times further ahead than this are flagged `time_future`."
+    )
+    stale_event_days: int = Field(
+        default=30, description="Event times older than this are flagged `time_stale`."
+    )
+    min_delivery_minutes: int = Field(
+        default=60, description="Fastest plausible dispatch-to-delivery time for any region pair."
+    )
+    min_delivery_minutes_by_pair: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per province pair, e.g. {"32-31": 360}: first two digits of the GB/T 2260 '
+        "codes of the dispatch and delivery regions.",
+    )
+    serial_region_window_minutes: int = Field(
+        default=120,
+        description="A serial seen in two provinces within this window is flagged `serial_far_apart`.",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

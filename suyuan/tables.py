@@ -1,0 +1,10 @@
+"""Every table suyuan has, gathered for Alembic and the drift check.
+
+The ledger's models know nothing of the domain; this module is where the
+layers meet, so `migrations/env.py` and the tests see one metadata.
+"""
+
+from suyuan.ledger.models import Base
+from suyuan.trace import vault_models  # noqa: F401 - registers its tables
+
+metadata = Base.metadata

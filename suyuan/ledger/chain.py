@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Connection, Engine, bindparam, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -66,46 +65,61 @@ def _recorded(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# Built once: constructing statements per call costs more than running them.
+_BY_IDS = (
+    select(entries_t.c.canonical, entries_t.c.hash, entries_t.c.key, entries_t.c.seq,
+           entries_t.c.statement_id, entries_t.c.statement_digest, leaves_t.c.idx)
+    .outerjoin(leaves_t, leaves_t.c.entry_id == entries_t.c.id)
+    .where(entries_t.c.statement_id.in_(bindparam("ids", expanding=True)))
+)
+_LAST_SEQ = (
+    select(entries_t.c.key, func.max(entries_t.c.seq).label("seq"))
+    .where(entries_t.c.key.in_(bindparam("keys", expanding=True)))
+    .group_by(entries_t.c.key)
+    .subquery()
+)
+_HEADS = select(entries_t.c.key, entries_t.c.seq, entries_t.c.hash).join(
+    _LAST_SEQ, (entries_t.c.key == _LAST_SEQ.c.key) & (entries_t.c.seq == _LAST_SEQ.c.seq))
+_LOCK_PG = (
+    select(chains_t.c.key).where(chains_t.c.key.in_(bindparam("keys", expanding=True)))
+    .order_by(chains_t.c.key).with_for_update()
+)
+# One statement for any number of new chains (PostgreSQL takes the keys as an
+# array, in order, so concurrent batches create rows in the same order).
+_NEW_CHAINS_PG = text(
+    "INSERT INTO chains (key) SELECT unnest(CAST(:keys AS text[])) ON CONFLICT DO NOTHING"
+)
+_NEW_CHAIN_SQLITE = sqlite_insert(chains_t).on_conflict_do_nothing()
+_CHUNK = 1000  # parameters per IN list, under every engine's limit
+
+
+def _chunks(values: list[str]):  # noqa: ANN202
+    return (values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK))
+
+
 def _by_statement_ids(conn: Connection, ids: list[str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for i in range(0, len(ids), 1000):
-        for row in conn.execute(
-            select(entries_t.c.canonical, entries_t.c.hash, entries_t.c.key, entries_t.c.seq,
-                   entries_t.c.statement_id, entries_t.c.statement_digest, leaves_t.c.idx)
-            .outerjoin(leaves_t, leaves_t.c.entry_id == entries_t.c.id)
-            .where(entries_t.c.statement_id.in_(ids[i : i + 1000]))
-        ):
+    for part in _chunks(ids):
+        for row in conn.execute(_BY_IDS, {"ids": part}):
             found[row.statement_id] = row
     return found
 
 
 def _lock_chains(conn: Connection, keys: list[str]) -> None:
     """Create missing chain rows and lock them, always in key order (no deadlocks)."""
-    rows = [{"key": k} for k in keys]
     if conn.dialect.name == "postgresql":
-        conn.execute(pg_insert(chains_t).on_conflict_do_nothing(), rows)
-        conn.execute(
-            select(chains_t.c.key).where(chains_t.c.key.in_(keys)).order_by(chains_t.c.key)
-            .with_for_update()
-        ).all()
+        conn.execute(_NEW_CHAINS_PG, {"keys": keys})
+        for part in _chunks(keys):
+            conn.execute(_LOCK_PG, {"keys": part}).all()
     else:  # BEGIN IMMEDIATE already holds the database's one write lock
-        conn.execute(sqlite_insert(chains_t).on_conflict_do_nothing(), rows)
+        conn.execute(_NEW_CHAIN_SQLITE, [{"key": k} for k in keys])
 
 
 def _heads(conn: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
     """Next seq and prev hash of each key's chain."""
     heads = {k: (0, ZERO_HASH) for k in keys}
-    for i in range(0, len(keys), 1000):
-        last = (
-            select(entries_t.c.key, func.max(entries_t.c.seq).label("seq"))
-            .where(entries_t.c.key.in_(keys[i : i + 1000]))
-            .group_by(entries_t.c.key)
-            .subquery()
-        )
-        for row in conn.execute(
-            select(entries_t.c.key, entries_t.c.seq, entries_t.c.hash).join(
-                last, (entries_t.c.key == last.c.key) & (entries_t.c.seq == last.c.seq))
-        ):
+    for part in _chunks(keys):
+        for row in conn.execute(_HEADS, {"keys": part}):
             heads[row.key] = (row.seq + 1, bytes(row.hash).hex())
     return heads
 
@@ -200,3 +214,11 @@ def append_many(engine: Engine, items: Iterable[tuple[dict[str, Any], str | None
         if len(seen) != len(items):
             raise
         return [_existing(seen[st["id"]], statement_digest(st, sig), st["id"]) for st, sig in items]
+
+
+def find_retry(conn: Connection, statement: dict[str, Any], sig: str | None) -> Appended | None:
+    """The recorded entry if this statement id was used before (Conflict if for another statement)."""
+    row = _by_statement_ids(conn, [statement["id"]]).get(statement["id"])
+    if row is None:
+        return None
+    return _existing(row, statement_digest(statement, sig), statement["id"])

@@ -23,10 +23,29 @@ def cmd_init(args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     upgrade(ledger.engine)
     ledger.integrate(wait=True)  # the first, empty checkpoint
+    from suyuan.trace.parties import bootstrap_admin
+
+    admin = bootstrap_admin(ledger.engine)
     print(f"data dir   {settings.data_dir.resolve()}")
     print(f"database   {ledger.engine.url.render_as_string(hide_password=True)}")
     print(f"log key    {'created ' if made else ''}{settings.log_key_path if not settings.log_key else 'SUYUAN_LOG_KEY'}")
+    if admin is not None:
+        print(f"admin      {admin[0].id}")
+        print(f"admin key  {admin[1]}  (shown once: store it now)")
     print(f"verifier   {ledger.verifier_key}")
+    return 0
+
+
+def cmd_party_add(args: argparse.Namespace) -> int:
+    from suyuan.ledger.db import make_engine
+    from suyuan.trace.parties import create_party
+
+    engine = make_engine(_settings().sqlalchemy_url)
+    roles = [r for value in args.role for r in value.split(",") if r]
+    party, api_key = create_party(engine, name=args.name, roles=roles, kind=args.kind, uscc=args.uscc)
+    print(f"party      {party.id}")
+    print(f"roles      {', '.join(party.roles)}")
+    print(f"api key    {api_key}  (shown once: store it now)")
     return 0
 
 
@@ -107,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="seed a realistic demo log").set_defaults(func=cmd_demo)
+    party = sub.add_parser("party", help="party commands").add_subparsers(dest="party_command", required=True)
+    add = party.add_parser("add", help="register a party and print its API key once")
+    add.add_argument("--name", required=True, help="real name: organisation or person")
+    add.add_argument("--role", required=True, action="append",
+                     help="producer, merchant, platform, courier, inspector or admin; repeat or comma-separate")
+    add.add_argument("--uscc", help="Unified Social Credit Code (organisations)")
+    add.add_argument("--kind", default="organisation", choices=["organisation", "individual"])
+    add.set_defaults(func=cmd_party_add)
     log = sub.add_parser("log", help="log commands").add_subparsers(dest="log_command", required=True)
     log.add_parser("integrate", help="integrate queued entries now").set_defaults(func=cmd_log_integrate)
     sub.add_parser("audit", help="recompute every chain, the tree and checkpoints").set_defaults(func=cmd_audit)

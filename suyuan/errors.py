@@ -71,5 +71,35 @@ class Conflict(SuyuanError):
     """The request contradicts what is already recorded (409)."""
 
 
+class Unauthorized(SuyuanError):
+    """No credentials, or credentials that match no active key (401)."""
+
+    def __init__(self, message: str, field: str | None = "authorization"):
+        self.field = field
+        super().__init__(message)
+
+
+class Forbidden(SuyuanError):
+    """The caller is known but may not do this: wrong role, not the owner, suspended (403)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        super().__init__(message)
+
+
+class RuleViolation(SuyuanError):
+    """A well-formed event that the recorded state does not allow (409).
+
+    409 rather than 422: the request itself is valid; it conflicts with what
+    the ledger already says (an item not listed, a batch recalled). `rule` is
+    a stable code clients can branch on.
+    """
+
+    def __init__(self, message: str, rule: str, field: str | None = None):
+        self.rule = rule
+        self.field = field
+        super().__init__(message)
+
+
 class ConfigError(SuyuanError):
     """Settings or the data directory are unusable."""

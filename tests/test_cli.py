@@ -122,7 +122,14 @@ def test_serve_integrates_in_the_background(env):
                 time.sleep(0.05)
         else:
             pytest.fail("server did not start")
-        r = httpx.post(f"{base}/v1/events", json={"statement": statement(item_key(3, "SERVE"))})
+        from suyuan.trace.parties import create_party
+
+        engine = make_engine(env["SUYUAN_DATABASE_URL"])
+        _, api_key = create_party(engine, name="serve 测试", roles=["producer"])
+        engine.dispose()
+        product = statement(item_key(3, "SERVE").rsplit("/21/", 1)[0], name="虾", category="aquatic")
+        r = httpx.post(f"{base}/v1/events", json={"statement": product},
+                       headers={"Authorization": f"Bearer {api_key}"})
         assert r.status_code == 201, r.text
         posted = time.monotonic()
         while time.monotonic() - posted < 10.0:

@@ -7,11 +7,12 @@ import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from starlette.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api import errors
-from suyuan.api.routes import events, log
+from suyuan.api.routes import events, flags, goods, log, parties
 from suyuan.config import Settings, get_settings
 from suyuan.ledger.ledger import Ledger
 from suyuan.runtime import open_ledger
@@ -23,18 +24,20 @@ class BodyLimit:
     """Pure ASGI middleware: buffer the body up to the limit, refuse anything larger.
 
     Bodies are small (64 KiB by default), so buffering costs nothing and lets
-    the refusal happen before any handler runs: nothing is written.
+    the refusal happen before any handler runs: nothing is written. `paths`
+    gives larger limits to exact paths (batch capture takes up to 16 MiB).
     """
 
-    def __init__(self, app, limit: int):  # noqa: ANN001
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int, paths: dict[str, int] | None = None):  # noqa: ANN001
+        self.app, self.limit, self.paths = app, limit, paths or {}
 
     async def __call__(self, scope, receive, send):  # noqa: ANN001
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
+        limit = self.paths.get(scope["path"], self.limit)
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
-            return await self._refuse(send)
+        if declared.isdigit() and int(declared) > limit:
+            return await self._refuse(send, limit)
         chunks, seen = [], 0
         while True:
             message = await receive()
@@ -42,8 +45,8 @@ class BodyLimit:
                 return  # the client went away
             chunks.append(message.get("body", b""))
             seen += len(chunks[-1])
-            if seen > self.limit:
-                return await self._refuse(send)
+            if seen > limit:
+                return await self._refuse(send, limit)
             if not message.get("more_body"):
                 break
         replayed = False
@@ -57,9 +60,9 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send) -> None:  # noqa: ANN001
+    async def _refuse(self, send, limit: int) -> None:  # noqa: ANN001
         response = JSONResponse(
-            {"detail": f"Request body too large: expected at most {self.limit} bytes.", "field": None},
+            {"detail": f"Request body too large: expected at most {limit} bytes.", "field": None},
             status_code=413,
         )
         await response({"type": "http"}, None, send)
@@ -118,8 +121,12 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
         lifespan=lifespan,
     )
     app.dependency_overrides[get_settings] = lambda: settings
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       paths={events.BATCH_PATH: settings.max_batch_body_bytes})
     errors.install(app)
     app.include_router(log.router)
     app.include_router(events.router)
+    app.include_router(parties.router)
+    app.include_router(goods.router)
+    app.include_router(flags.router)
     return app

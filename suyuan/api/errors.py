@@ -10,9 +10,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from suyuan.errors import Conflict, InputError, NotFound, SuyuanError, VerificationError
+from suyuan.errors import (
+    Conflict,
+    Forbidden,
+    InputError,
+    NotFound,
+    RuleViolation,
+    SuyuanError,
+    Unauthorized,
+    VerificationError,
+)
 
 STATUS = (
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (RuleViolation, 409),  # a valid request the recorded state does not allow
     (InputError, 422),
     (NotFound, 404),
     (Conflict, 409),
@@ -20,8 +32,23 @@ STATUS = (
 )
 
 
-def _body(status: int, detail: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail, "field": field}, status_code=status)
+def _body(status: int, detail: str, field: str | None = None, rule: str | None = None) -> JSONResponse:
+    body = {"detail": detail, "field": field}
+    if rule is not None:
+        body["rule"] = rule
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def error_body(exc: SuyuanError) -> tuple[int, dict]:
+    """Status and body for a typed error, also used per statement by batch capture."""
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            body = {"detail": str(exc), "field": getattr(exc, "field", None)}
+            if getattr(exc, "rule", None):
+                body["rule"] = exc.rule
+            return status, body
+    return 500, {"detail": "Internal error.", "field": None}
 
 
 def _validation_sentence(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -42,10 +69,8 @@ def _validation_sentence(exc: RequestValidationError) -> tuple[str, str | None]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(SuyuanError)
     async def _suyuan(_: Request, exc: SuyuanError) -> JSONResponse:
-        for cls, status in STATUS:
-            if isinstance(exc, cls):
-                return _body(status, str(exc), getattr(exc, "field", None))
-        return _body(500, "Internal error.")
+        status, body = error_body(exc)
+        return _body(status, body["detail"], body["field"], body.get("rule"))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

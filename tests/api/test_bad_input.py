@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.world import PRODUCT
 from tests.ledger.helpers import gtin, statement
 
 G = gtin(1)
 
 
 def _good():
-    return statement(f"01/{G}/21/SN1")
+    return statement(f"01/{G}/21/SN1", "inspect", result="pass")
+
+
+@pytest.fixture
+def producer(client, cast):
+    """The producer of 01/G/21/SN1, so that only the bad part of each case is wrong."""
+    for key, data in ((f"01/{G}", PRODUCT), (f"01/{G}/21/SN1", {})):
+        r = client.post("/v1/events", json={"statement": statement(key, "register", **data)},
+                        headers=cast.producer.headers)
+        assert r.status_code == 201, r.text
+    return cast.producer
 
 
 CASES = [
@@ -20,7 +31,7 @@ CASES = [
     ("unknown statement field", {"statement": {"GOOD": 1, "colour": "red"}}, 422, "Unknown field 'statement.colour'"),
     ("missing key", {"statement": {"GOOD": 1, "-key": 1}}, 422, "Missing field 'statement.key'"),
     ("float", {"statement": {"GOOD": 1, "data": {"w": 1.5}}}, 422, "float 1.5"),
-    ("NaN", b'{"statement": {"key": "01/%s/21/SN1", "type": "register", "time": "2026-11-27T08:00:00Z", "data": {"w": NaN}, "id": "3f2b8c1e-0d6a-4e4b-9a53-2a0f1c9d7e10"}}' % G.encode(), 422, "float nan"),
+    ("NaN", b'{"statement": {"key": "01/%s/21/SN1", "type": "inspect", "time": "2026-11-27T08:00:00Z", "data": {"result": NaN}, "id": "3f2b8c1e-0d6a-4e4b-9a53-2a0f1c9d7e10"}}' % G.encode(), 422, "float nan"),
     ("huge int", {"statement": {"GOOD": 1, "data": {"w": 2**62}}}, 422, "decimal strings"),
     ("key not GS1", {"statement": {"GOOD": 1, "key": "hello"}}, 422, "Invalid key"),
     ("bad GTIN check", {"statement": {"GOOD": 1, "key": f"01/{G[:-1]}{(int(G[-1]) + 1) % 10}/21/S"}}, 422, "check digit"),
@@ -53,12 +64,13 @@ def _body(spec):
 
 
 @pytest.mark.parametrize("name, spec, status, words", CASES, ids=[c[0] for c in CASES])
-def test_bad_event_is_refused_and_nothing_written(client, name, spec, status, words):
-    r = client.post("/v1/events", content=_body(spec), headers={"content-type": "application/json"})
+def test_bad_event_is_refused_and_nothing_written(client, producer, name, spec, status, words):
+    r = client.post("/v1/events", content=_body(spec),
+                    headers={"content-type": "application/json", **producer.headers})
     assert r.status_code == status, r.text
     detail = r.json()["detail"]
     assert words in detail and detail.endswith("."), detail
-    assert client.get(f"/v1/chains/01/{G}/21/SN1").json() == []
+    assert len(client.get(f"/v1/chains/01/{G}/21/SN1").json()) == 1  # only its registration
 
 
 def test_streamed_body_over_the_limit_is_refused(client):

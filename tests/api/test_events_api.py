@@ -1,4 +1,4 @@
-"""HTTP: appending statements, reading entries, chains, receipts and consistency proofs."""
+"""HTTP: capturing events (with an API key), reading entries, chains, receipts and consistency proofs."""
 
 from __future__ import annotations
 
@@ -10,54 +10,79 @@ import pytest
 from suyuan.ledger import proofs
 from suyuan.ledger.note import Verifier, key_id
 from suyuan.ledger.verify import verify_receipt
+from tests.api.world import PRODUCT
 from tests.ledger.helpers import gtin, item_key, statement
 
 
-def post(client, st, **params):
-    return client.post("/v1/events", json={"statement": st}, params=params)
+def post(client, who, st, **params):
+    return client.post("/v1/events", json={"statement": st}, params=params, headers=who.headers)
 
 
-def test_append_returns_201_then_retry_200_then_conflict_409(client):
-    st = statement(name="对虾")
-    first = post(client, st)
+@pytest.fixture
+def producer(client, cast):
+    """The producer of item_key(), registered with its product (log indices 0 and 1)."""
+    for key, data in ((f"01/{gtin(1)}", PRODUCT), (item_key(), {})):
+        r = client.post("/v1/events", json={"statement": statement(key, "register", **data)},
+                        headers=cast.producer.headers)
+        assert r.status_code == 201, r.text
+    return cast.producer
+
+
+def inspection(**data):
+    return statement(kind="inspect", result="pass", **data)
+
+
+def test_append_returns_201_then_retry_200_then_conflict_409(client, producer):
+    st = inspection()
+    first = post(client, producer, st)
     assert first.status_code == 201, first.text
     body = first.json()
-    assert body["seq"] == 0 and body["log_index"] is None and body["entry"]["statement"] == st
+    assert body["seq"] == 1 and body["log_index"] is None
+    assert body["entry"]["statement"] == {**st, "actor": producer.id}
     raw = base64.b64decode(body["canonical"])
     assert proofs.leaf_hash(raw).hex() == body["hash"]
-    again = post(client, st)
+    again = post(client, producer, st)
     assert again.status_code == 200 and again.json()["hash"] == body["hash"]
-    clash = post(client, {**st, "data": {"name": "别的"}})
+    clash = post(client, producer, {**st, "data": {"result": "fail"}})
     assert clash.status_code == 409 and "different statement" in clash.json()["detail"]
 
 
-def test_wait_answers_with_a_checkpointed_log_index(client, ledger):
+def test_writes_need_an_api_key(client, producer):
+    r = client.post("/v1/events", json={"statement": inspection()})
+    assert r.status_code == 401 and "Authorization" in r.json()["detail"]
+    assert r.headers["www-authenticate"] == "Bearer"
+    r = client.post("/v1/events", json={"statement": inspection()}, headers={"Authorization": "Bearer sy_nope"})
+    assert r.status_code == 401 and "Invalid API key" in r.json()["detail"]
+    assert len(client.get(f"/v1/chains/{item_key()}").json()) == 1
+
+
+def test_wait_answers_with_a_checkpointed_log_index(client, ledger, producer):
     ledger.integrate()
-    r = post(client, statement(), wait="true")
-    assert r.status_code == 201 and r.json()["log_index"] == 0
-    assert client.get("/log/checkpoint").text.split("\n")[1] == "1"
+    r = post(client, producer, inspection(), wait="true")
+    assert r.status_code == 201 and r.json()["log_index"] == 2
+    assert client.get("/log/checkpoint").text.split("\n")[1] == "3"
 
 
-def test_entry_chain_and_receipt(client, ledger):
-    hashes = [post(client, statement(kind=k)).json()["hash"] for k in ("register", "list", "sell")]
+def test_entry_chain_and_receipt(client, ledger, producer):
+    hashes = [post(client, producer, inspection(note=f"visit {k}")).json()["hash"] for k in (1, 2, 3)]
     ledger.integrate()
     got = client.get(f"/v1/events/{hashes[1]}").json()
-    assert got["seq"] == 1 and got["log_index"] == 1
-    chain = client.get(f"/v1/chains/{item_key()}").json()
+    assert got["seq"] == 2 and got["log_index"] == 3
+    chain = client.get(f"/v1/chains/{item_key()}").json()[1:]
     assert [e["hash"] for e in chain] == hashes
     assert [e["entry"]["prev"] for e in chain][1:] == hashes[:2]
     receipt = client.get(f"/v1/events/{hashes[2]}/receipt")
     assert receipt.status_code == 200 and receipt.text.startswith("c2sp.org/tlog-proof@v1\n")
     vkey = client.get("/log/key").text.strip()
     raw = base64.b64decode(chain[2]["canonical"])
-    assert verify_receipt(receipt.text, vkey, raw).size == 3
+    assert verify_receipt(receipt.text, vkey, raw).size == 5
 
 
-def test_consistency_between_checkpoints(client, ledger):
-    post(client, statement())
+def test_consistency_between_checkpoints(client, ledger, producer):
+    post(client, producer, inspection())
     s1 = ledger.integrate().size
     for _ in range(5):
-        post(client, statement())
+        post(client, producer, inspection())
     s2 = ledger.integrate().size
     body = client.get("/v1/log/consistency", params={"first": s1, "second": s2}).json()
     proofs.verify_consistency(s1, s2, [base64.b64decode(p) for p in body["proof"]],
@@ -67,8 +92,8 @@ def test_consistency_between_checkpoints(client, ledger):
 
 
 def test_log_http_surface(client, ledger):
-    for i in range(300):
-        post(client, statement(item_key(1, f"S{i}")))
+    # The log's surface, not capture: entries go straight into the ledger.
+    ledger.append_many([(statement(item_key(1, f"S{i}")), None) for i in range(300)])
     ledger.integrate()
     cp = client.get("/log/checkpoint")
     assert cp.headers["content-type"] == "text/plain; charset=utf-8"

@@ -1,18 +1,29 @@
-"""Appending statements and reading entries, chains, receipts and proofs."""
+"""Capturing typed events (single and batch) and reading entries, chains, receipts and proofs.
+
+Every write needs `Authorization: Bearer <API key>` (or a review token for
+reviews and complaints) and goes through `suyuan.trace.capture`: the event
+type, payload, role, ownership and rules are checked, and the entry and the
+domain state land in one transaction.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
 
-from suyuan.api.deps import LedgerDep
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from suyuan.api.deps import CallerDep, CurrentParty, EngineDep, LedgerDep, SettingsDep
+from suyuan.api.errors import error_body
 from suyuan.errors import InputError
 from suyuan.scanners.gs1 import validate_key
+from suyuan.trace.capture import capture, capture_many
 
 router = APIRouter(tags=["events"])
+BATCH_PATH = "/v1/events:batch"
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -42,6 +53,60 @@ class EventOut(BaseModel):
     canonical: str = Field(description="The entry's canonical bytes, base64")
 
 
+class FlagOut(BaseModel):
+    key: str
+    code: str
+    detail: str
+
+
+class CapturedOut(EventOut):
+    flags: list[FlagOut] = Field(default=[], description="Soft signals this event raised")
+    review_tokens: dict[str, str] = Field(
+        default={}, description="Delivery only: one review token per delivered item, shown once"
+    )
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    # Each event is checked on its own, so that per_event mode can refuse one and keep the rest.
+    events: list[dict[str, Any]] = Field(
+        min_length=1, description="Up to max_batch_statements events, each {statement, sig?}"
+    )
+
+
+class BatchItemOut(BaseModel):
+    index: int
+    id: str | None
+    status: int = Field(description="201 written, 200 retry of a recorded statement, 4xx refused, "
+                        "424 not written because another statement of an atomic batch failed")
+    hash: str | None = None
+    seq: int | None = None
+    flags: list[FlagOut] = []
+    review_tokens: dict[str, str] = {}
+    error: dict[str, Any] | None = None
+
+
+class BatchOut(BaseModel):
+    mode: str
+    written: int
+    refused: int
+    results: list[BatchItemOut]
+
+
+def _shape_error(exc: ValidationError, index: int) -> InputError:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err.get("loc", ()))
+    if err["type"] == "extra_forbidden":
+        return InputError(f"Unknown field {field!r} in events.{index}: remove it.", field=field)
+    if err["type"] == "missing":
+        return InputError(f"Missing field {field!r} in events.{index}.", field=field)
+    return InputError(f"Invalid {field} in events.{index}: {err['msg'].rstrip('.')}.", field=field)
+
+
+def _flags(captured) -> list[dict[str, str]]:  # noqa: ANN001
+    return [{"key": f.key, "code": f.code, "detail": f.detail} for f in captured.flags]
+
+
 def parse_hash(value: str) -> bytes:
     if not _HASH.match(value):
         raise InputError(
@@ -50,21 +115,61 @@ def parse_hash(value: str) -> bytes:
     return bytes.fromhex(value)
 
 
-@router.post("/v1/events", status_code=201, response_model=EventOut,
-             responses={200: {"model": EventOut, "description": "A retry: the original entry"}})
-def post_event(body: EventIn, ledger: LedgerDep, response: Response,
+@router.post("/v1/events", status_code=201, response_model=CapturedOut,
+             responses={200: {"model": CapturedOut, "description": "A retry: the original entry"}})
+def post_event(body: EventIn, caller: CallerDep, ledger: LedgerDep, settings: SettingsDep, response: Response,
                wait: bool = Query(False, description="Answer once the entry is in a signed checkpoint")):
     statement = body.statement.model_dump()
     validate_key(statement["key"])
-    done = ledger.append(statement, body.sig)
-    log_index = done.log_index
+    done = capture(ledger.engine, settings, statement, body.sig,
+                   party=caller.party, review_token=caller.review_token)
+    log_index = done.appended.log_index
     if wait and log_index is None:
         log_index = ledger.wait_for_checkpoint(done.hash)
         if log_index is None:
             response.status_code = 202
     if not done.created:
         response.status_code = 200
-    return ledger.entry(done.hash).public() | {"log_index": log_index}
+    return ledger.entry(done.hash).public() | {
+        "log_index": log_index, "flags": _flags(done), "review_tokens": done.review_tokens,
+    }
+
+
+@router.post(BATCH_PATH, response_model=BatchOut,
+             summary="Capture up to 10,000 events: atomic (all or nothing) or per_event")
+def post_batch(body: BatchIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
+               response: Response, mode: Literal["atomic", "per_event"] = Query("atomic")):
+    if len(body.events) > settings.max_batch_statements:
+        raise InputError(f"Too many events: expected at most {settings.max_batch_statements}, "
+                         f"got {len(body.events)}.", field="events")
+    items, early = [], {}
+    for i, raw in enumerate(body.events):
+        try:
+            event = EventIn.model_validate(raw)
+            items.append((event.statement.model_dump(), event.sig))
+        except ValidationError as exc:
+            early[i] = _shape_error(exc, i)
+            items.append(({"id": raw.get("statement", {}).get("id") if isinstance(raw.get("statement"), dict)
+                           else None, "_invalid": True}, None))
+    results = capture_many(engine, settings, items, party=party, mode=mode, refused=early)
+    out = []
+    for r in results:
+        item: dict[str, Any] = {"index": r.index, "id": r.id}
+        if r.captured is not None:
+            c = r.captured
+            item |= {"status": 201 if c.created else 200, "hash": c.hash.hex(), "seq": c.appended.seq,
+                     "flags": _flags(c), "review_tokens": c.review_tokens}
+        elif r.error is not None:
+            status, err = error_body(r.error)
+            item |= {"status": status, "error": err}
+        else:
+            item |= {"status": 424, "error": {"detail": "Not written: another event of this atomic "
+                                                        "batch was refused.", "field": None}}
+        out.append(item)
+    refused = sum(1 for r in out if r["status"] >= 400)
+    if mode == "atomic" and refused:
+        response.status_code = next(r["status"] for r in out if 400 <= r["status"] < 424 or r["status"] > 424)
+    return {"mode": mode, "written": len(out) - refused, "refused": refused, "results": out}
 
 
 @router.get("/v1/events/{entry_hash}", response_model=EventOut)

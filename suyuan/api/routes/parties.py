@@ -1,0 +1,108 @@
+"""Parties: the admin registers, updates and suspends them; their records are public."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from suyuan.api.deps import AdminParty, CurrentParty, EngineDep
+from suyuan.errors import Forbidden
+from suyuan.trace import parties as svc
+from suyuan.trace.signatures import add_party_key, list_party_keys
+
+router = APIRouter(prefix="/v1/parties", tags=["parties"])
+
+Role = Literal["producer", "merchant", "platform", "courier", "inspector", "admin"]
+
+
+class PartyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="Real name: registered organisation name or the person's name")
+    kind: Literal["organisation", "individual"] = "organisation"
+    roles: list[Role] = Field(min_length=1)
+    uscc: str | None = Field(default=None, description="Unified Social Credit Code (organisations)")
+    licences: list[dict[str, Any]] = Field(default=[], description="{type, number, valid_from?, valid_to?}")
+
+
+class PartyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    uscc: str | None = None
+    licences: list[dict[str, Any]] | None = None
+    status: Literal["active", "suspended"] | None = None
+
+
+class PartyPublic(BaseModel):
+    id: str
+    kind: str
+    name: str
+    uscc: str | None
+    roles: list[str]
+    status: str
+    licences: list[dict[str, Any]]
+
+
+class PartyCreated(PartyPublic):
+    api_key: str = Field(description="Shown once; store it now")
+
+
+class ApiKeyOut(BaseModel):
+    api_key: str = Field(description="Shown once; store it now")
+
+
+class PublicKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    public_key: str = Field(description="Ed25519 public key, base64 of 32 bytes")
+    revoke_others: bool = Field(default=False, description="Rotate: stop accepting the party's older keys")
+
+
+@router.post("", status_code=201, response_model=PartyCreated, summary="Register a party (admin)")
+def create(body: PartyCreate, admin: AdminParty, engine: EngineDep):
+    party, api_key = svc.create_party(engine, name=body.name, kind=body.kind, roles=body.roles,
+                                      uscc=body.uscc, licences=body.licences)
+    return party.public() | {"api_key": api_key}
+
+
+@router.get("", response_model=list[PartyPublic], summary="Registered parties and their licences (public)")
+def index(engine: EngineDep, role: Role | None = None):
+    return [p.public() for p in svc.list_parties(engine, role)]
+
+
+@router.get("/me", response_model=PartyPublic, summary="The authenticated party")
+def me(party: CurrentParty):
+    return party.public()
+
+
+@router.get("/{party_id}", response_model=PartyPublic)
+def show(party_id: str, engine: EngineDep):
+    return svc.get_party(engine, party_id).public()
+
+
+@router.patch("/{party_id}", response_model=PartyPublic, summary="Update or suspend a party (admin)")
+def change(party_id: str, body: PartyUpdate, admin: AdminParty, engine: EngineDep):
+    return svc.update_party(engine, party_id, **body.model_dump(exclude_none=True)).public()
+
+
+@router.post("/{party_id}/api-keys", status_code=201, response_model=ApiKeyOut,
+             summary="Issue a new API key (admin, or the party itself); revoke_others rotates")
+def new_api_key(party_id: str, party: CurrentParty, engine: EngineDep, revoke_others: bool = False):
+    if party.id != party_id and not party.has("admin"):
+        raise Forbidden(f"Not your party: expected {party.id} or an admin, got a request for {party_id}.")
+    return {"api_key": svc.issue_api_key(engine, party_id, revoke_others=revoke_others)}
+
+
+@router.post("/{party_id}/keys", status_code=204, summary="Register an Ed25519 public key for signing")
+def new_public_key(party_id: str, body: PublicKeyIn, party: CurrentParty, engine: EngineDep):
+    if party.id != party_id and not party.has("admin"):
+        raise Forbidden(f"Not your party: expected {party.id} or an admin, got a request for {party_id}.")
+    svc.get_party(engine, party_id)
+    add_party_key(engine, party_id, body.public_key, revoke_others=body.revoke_others)
+
+
+@router.get("/{party_id}/keys", summary="The party's Ed25519 public keys, revoked ones included (public)")
+def public_keys(party_id: str, engine: EngineDep) -> list[dict[str, Any]]:
+    svc.get_party(engine, party_id)
+    return list_party_keys(engine, party_id)

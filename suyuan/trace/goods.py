@@ -1,0 +1,185 @@
+"""Goods: products (GTIN), batches/lots, serialised items, parcels (SSCC) and their state.
+
+Ledger keys are the GS1 Digital Link paths of DESIGN.md (GS1 Digital Link
+URI Syntax 1.4 §4): `01/<gtin>` for a product, `01/<gtin>/10/<lot>` for a
+batch, `01/<gtin>[/10/<lot>]/21/<serial>` for an item, `00/<sscc>` for a
+parcel. Registration is an event like any other (`register`, see
+`suyuan.trace.capture`); the helpers at the bottom build those statements
+for the API, the CLI and the demo.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from suyuan.config import Settings
+from suyuan.errors import InputError, NotFound
+from suyuan.scanners.gs1 import make_key, split_key
+from suyuan.trace.models import Batch, Item, Parcel, ParcelContent, Product
+from suyuan.trace.parties import PartyView
+
+products_t = Product.__table__
+batches_t = Batch.__table__
+items_t = Item.__table__
+parcels_t = Parcel.__table__
+contents_t = ParcelContent.__table__
+
+# Unambiguous upper-case letters and digits (no 0/O, 1/I): a subset of GS1
+# character set 82 that survives being read aloud or typed from a label.
+SERIAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+SERIAL_RANDOM_CHARS = 14  # 14 x 5 bits = 70 bits: not guessable by scanning neighbours
+MAX_SERIALISE = 10000
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """A ledger key and what it names."""
+
+    key: str
+    kind: str  # product | batch | item | parcel
+    gtin: str | None = None
+    lot: str | None = None
+    serial: str | None = None
+    sscc: str | None = None
+
+    @property
+    def batch_key(self) -> str | None:
+        return make_key(gtin=self.gtin, lot=self.lot) if self.lot else None
+
+
+def key_ref(key: str) -> KeyRef:
+    """Parse a canonical key (InputError if it is not one)."""
+    ais = split_key(key)
+    if "00" in ais:
+        return KeyRef(key, "parcel", sscc=ais["00"])
+    kind = "item" if "21" in ais else "batch" if "10" in ais else "product"
+    return KeyRef(key, kind, gtin=ais["01"], lot=ais.get("10"), serial=ais.get("21"))
+
+
+def new_serial(prefix: str = "") -> str:
+    """An unguessable serial (`secrets`), optionally after a short readable prefix."""
+    return prefix + "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_RANDOM_CHARS))
+
+
+# --- state readers (used by capture inside its transaction) ---------------------------
+
+
+def _one(conn: Connection, table, column, value, lock: bool):  # noqa: ANN001, ANN202
+    query = select(table).where(column == value)
+    if lock:
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+def product_row(conn: Connection, gtin: str, lock: bool = False):  # noqa: ANN201
+    return _one(conn, products_t, products_t.c.gtin, gtin, lock)
+
+
+def batch_row(conn: Connection, key: str, lock: bool = False):  # noqa: ANN201
+    return _one(conn, batches_t, batches_t.c.key, key, lock)
+
+
+def item_row(conn: Connection, key: str, lock: bool = False):  # noqa: ANN201
+    return _one(conn, items_t, items_t.c.key, key, lock)
+
+
+def parcel_row(conn: Connection, key: str, lock: bool = False):  # noqa: ANN201
+    return _one(conn, parcels_t, parcels_t.c.key, key, lock)
+
+
+def parcel_items(conn: Connection, parcel_key: str, lock: bool = False) -> list[Any]:
+    query = select(items_t).where(items_t.c.parcel_key == parcel_key).order_by(items_t.c.key)
+    if lock:
+        query = query.with_for_update()
+    return list(conn.execute(query).all())
+
+
+# --- public views -------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def describe(engine: Engine, key: str) -> dict[str, Any]:
+    """The recorded state of the goods a key names, for `GET /v1/goods/{key}`."""
+    ref = key_ref(key)
+    with engine.connect() as conn:
+        if ref.kind == "product":
+            row = product_row(conn, ref.gtin)
+        elif ref.kind == "batch":
+            row = batch_row(conn, key)
+        elif ref.kind == "item":
+            row = item_row(conn, key)
+        else:
+            row = parcel_row(conn, key)
+        if row is None:
+            raise NotFound(f"No {ref.kind} is registered under {key}.")
+        out = {k: _iso(v) for k, v in row._mapping.items()}
+        out["kind"] = ref.kind
+        if ref.kind == "parcel":
+            out["items"] = [r.key for r in parcel_items(conn, key)]
+        if ref.kind == "batch":
+            out["items"] = conn.execute(
+                select(items_t.c.key).where(items_t.c.batch_key == key).order_by(items_t.c.key).limit(10000)
+            ).scalars().all()
+    return out
+
+
+# --- statement builders for the API, CLI and demo -------------------------------------------
+
+
+def _time(when: datetime | None) -> str:
+    return (when or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def statement(key: str, kind: str, party: PartyView | str, data: dict[str, Any],
+              when: datetime | None = None, ident: str | None = None) -> dict[str, Any]:
+    """A statement for `party` (a PartyView or a party id) with a fresh id unless given."""
+    actor = party if isinstance(party, str) else party.id
+    return {"key": key, "type": kind, "time": _time(when), "actor": actor, "data": data,
+            "id": ident or str(uuid.uuid4())}
+
+
+def register_product(engine: Engine, settings: Settings, party: PartyView, gtin: str,
+                     data: dict[str, Any], when: datetime | None = None):  # noqa: ANN201
+    """Register a product (GTIN-14) as `party`; returns the capture result."""
+    from suyuan.trace.capture import capture
+
+    return capture(engine, settings, statement(make_key(gtin=gtin), "register", party, data, when), party=party)
+
+
+def register_batch(engine: Engine, settings: Settings, party: PartyView, gtin: str, lot: str,
+                   data: dict[str, Any], when: datetime | None = None):  # noqa: ANN201
+    from suyuan.trace.capture import capture
+
+    key = make_key(gtin=gtin, lot=lot)
+    return capture(engine, settings, statement(key, "register", party, data, when), party=party)
+
+
+def serialise(engine: Engine, settings: Settings, party: PartyView, gtin: str, count: int, *,
+              lot: str | None = None, seller: str | None = None, prefix: str = "",
+              when: datetime | None = None) -> list[str]:
+    """Register `count` items with unguessable serials in one transaction; returns their keys."""
+    from suyuan.trace.capture import capture_many
+
+    if not isinstance(count, int) or not 1 <= count <= MAX_SERIALISE:
+        raise InputError(f"Invalid count: expected 1 to {MAX_SERIALISE}, got {count!r}.", field="count")
+    if len(prefix) > 20 - SERIAL_RANDOM_CHARS or any(c not in SERIAL_ALPHABET for c in prefix):
+        raise InputError(
+            f"Invalid prefix {prefix!r}: expected at most {20 - SERIAL_RANDOM_CHARS} characters "
+            f"from {SERIAL_ALPHABET}.", field="prefix")
+    data = {"seller": seller} if seller else {}
+    keys = [make_key(gtin=gtin, lot=lot, serial=new_serial(prefix)) for _ in range(count)]
+    results = capture_many(engine, settings, [(statement(k, "register", party, data, when), None) for k in keys],
+                           party=party, mode="atomic")
+    failed = next((r for r in results if r.error is not None), None)
+    if failed is not None:
+        raise failed.error
+    return keys

@@ -9,7 +9,7 @@ tile serves every tree size it covers.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, tuple_
 
 from suyuan.errors import InputError, NotFound
 from suyuan.ledger import proofs, tiles
@@ -42,6 +42,24 @@ class TileReader:
 
     def node(self, level: int, index: int) -> bytes:
         return tiles.node_from_tiles(level, index, self)
+
+    def prefetch(self, ranges: list[tuple[int, int]]) -> "TileReader":
+        """Read every tile the given proof ranges need in one query."""
+        wanted = set()
+        for start, end in ranges:
+            for level, index in proofs.subtree_nodes(start, end):
+                tile_level, height = divmod(level, tiles.TILE_HEIGHT)
+                wanted.add((tile_level, (index << height) // tiles.TILE_WIDTH))
+        wanted -= set(self._cache)
+        if wanted:
+            rows = self.conn.execute(
+                select(tiles_t.c.level, tiles_t.c.idx, tiles_t.c.data)
+                .where(tuple_(tiles_t.c.level, tiles_t.c.idx).in_(sorted(wanted)))
+                .order_by(tiles_t.c.width)
+            )
+            for row in rows:  # widest last, so it wins
+                self._cache[(row.level, row.idx)] = row.data
+        return self
 
 
 def hash_tile(conn: Connection, level: int, index: int, width: int) -> bytes:
@@ -91,15 +109,17 @@ def checkpoint_at(conn: Connection, size: int):  # noqa: ANN201
 def inclusion_proof(conn: Connection, index: int, size: int) -> list[bytes]:
     if not 0 <= index < size:
         raise InputError(f"Leaf index {index} out of range for tree size {size}.")
-    reader = TileReader(conn)
-    return [proofs.range_root(a, b, reader.node) for a, b in proofs.inclusion_ranges(index, size)]
+    ranges = proofs.inclusion_ranges(index, size)
+    reader = TileReader(conn).prefetch(ranges)
+    return [proofs.range_root(a, b, reader.node) for a, b in ranges]
 
 
 def consistency_proof(conn: Connection, size1: int, size2: int) -> list[bytes]:
     if not 0 < size1 <= size2:
         raise InputError(f"Consistency needs 0 < first <= second, got first={size1}, second={size2}.")
-    reader = TileReader(conn)
-    return [proofs.range_root(a, b, reader.node) for a, b in proofs.consistency_ranges(size1, size2)]
+    ranges = proofs.consistency_ranges(size1, size2)
+    reader = TileReader(conn).prefetch(ranges)
+    return [proofs.range_root(a, b, reader.node) for a, b in ranges]
 
 
 def tree_root(conn: Connection, size: int) -> bytes:

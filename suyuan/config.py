@@ -53,6 +53,18 @@ class Settings(BaseSettings):
         default=16 * 1024 * 1024, description="Largest body accepted by POST /v1/events:batch."
     )
     max_batch_statements: int = Field(default=10000, description="Most statements in one batch.")
+    max_image_bytes: int = Field(
+        default=5 * 1024 * 1024, description="Largest photo accepted by POST /v1/scans/decode."
+    )
+    server_url: str = Field(
+        default="http://127.0.0.1:8000", description="Server the `suyuan scan` client talks to."
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="API key the `suyuan scan` client sends (the courier's)."
+    )
+    scan_queue: Path | None = Field(
+        default=None, description="The scanner client's offline queue; default: <data_dir>/scan-queue.db."
+    )
     clock_skew_seconds: int = Field(
         default=300, description="Event times further ahead than this are flagged `time_future`."
     )
@@ -71,6 +83,15 @@ class Settings(BaseSettings):
         default=120,
         description="A serial seen in two provinces within this window is flagged `serial_far_apart`.",
     )
+    scan_clone_count: int = Field(
+        default=20,
+        description="Scan page: a serial checked this many times by consumers shows the possible-clone warning.",
+    )
+    scan_clone_window_minutes: int = Field(
+        default=180,
+        description="Scan page: a serial checked in two provinces within this window shows the "
+        "possible-clone warning.",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -81,6 +102,10 @@ class Settings(BaseSettings):
     @property
     def log_key_path(self) -> Path:
         return self.data_dir / "log.key"
+
+    @property
+    def scan_queue_path(self) -> Path:
+        return self.scan_queue or self.data_dir / "scan-queue.db"
 
 
 @lru_cache

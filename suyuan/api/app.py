@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api import errors
-from suyuan.api.routes import events, flags, goods, log, parties
+from suyuan.api.routes import codes, events, flags, goods, inspect, log, parties, people, scans
+from suyuan.api.routes import resolver
 from suyuan.config import Settings, get_settings
 from suyuan.ledger.ledger import Ledger
 from suyuan.runtime import open_ledger
@@ -122,11 +124,19 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     )
     app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       paths={events.BATCH_PATH: settings.max_batch_body_bytes})
+                       paths={events.BATCH_PATH: settings.max_batch_body_bytes,
+                              scans.DECODE_PATH: settings.max_image_bytes})
     errors.install(app)
     app.include_router(log.router)
     app.include_router(events.router)
     app.include_router(parties.router)
     app.include_router(goods.router)
     app.include_router(flags.router)
+    app.include_router(inspect.router)
+    app.include_router(people.router)
+    app.include_router(codes.router)
+    app.include_router(scans.router)
+    app.mount("/static", StaticFiles(packages=[("suyuan.api", "static")]), name="static")
+    # Keep last: the resolver's Digital Link paths (/01/..., /00/...) must not shadow /v1 or /log.
+    app.include_router(resolver.router)
     return app

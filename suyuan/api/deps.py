@@ -12,6 +12,7 @@ from suyuan.errors import Unauthorized
 from suyuan.ledger.ledger import Ledger
 from suyuan.trace.auth import Caller, identify, require_active, require_roles
 from suyuan.trace.parties import PartyView
+from suyuan.trace.vault import Vault, vault_master_key
 
 
 def get_ledger(request: Request) -> Ledger:
@@ -53,3 +54,14 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 CurrentParty = Annotated[PartyView, Depends(get_current_party)]
 AdminParty = Annotated[PartyView, Depends(get_admin)]
 InspectorParty = Annotated[PartyView, Depends(get_inspector)]
+
+
+def get_vault(request: Request, settings: SettingsDep) -> Vault:
+    """The privacy vault, built on first use: the master key may be a file made then."""
+    vault = getattr(request.app.state, "vault", None)
+    if vault is None:
+        vault = request.app.state.vault = Vault(request.app.state.ledger.engine, vault_master_key(settings))
+    return vault
+
+
+VaultDep = Annotated[Vault, Depends(get_vault)]

@@ -20,12 +20,14 @@ from suyuan.errors import (
     Unauthorized,
     VerificationError,
 )
+from suyuan.trace.vault import Erased
 
 STATUS = (
     (Unauthorized, 401),
     (Forbidden, 403),
     (RuleViolation, 409),  # a valid request the recorded state does not allow
     (InputError, 422),
+    (Erased, 410),  # a NotFound whose data existed and was destroyed for good
     (NotFound, 404),
     (Conflict, 409),
     (VerificationError, 422),

@@ -26,7 +26,7 @@ from suyuan.ledger.entry import canonical, check_statement
 from suyuan.ledger.models import Entry
 from suyuan.scanners.gs1 import make_key, validate_key
 from suyuan.trace import events as ev
-from suyuan.trace import rules
+from suyuan.trace import people, rules
 from suyuan.trace.goods import (
     KeyRef,
     batch_row,
@@ -206,6 +206,7 @@ def capture_in(conn: Connection, settings: Settings, statement: dict[str, Any], 
                _event_time(statement["time"]), now)
     ctx.signals += rules.time_signals(ref.key, ctx.when, now, settings)
     HANDLERS[spec.name](ctx)
+    ctx.after += people.name_people(conn, ctx.actor, spec.name, ref, payload)  # vault: commitments only
     appended = append_in(conn, statement, sig, now)
     for hook in ctx.after:
         hook(appended)

@@ -37,6 +37,9 @@ Coordinate = Annotated[str, Field(pattern=r"^-?\d{1,3}\.\d{1,7}$", description="
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="64 lower-case hex characters")]
 Commitment = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9:_\-+/=]+$",
                                   description="a keyed commitment from the privacy vault, never the data")]
+PersonCommitment = Annotated[str, Field(pattern=r"^hmac-sha256:[0-9a-f]{64}$",
+                                        description="the commitment POST /v1/people returned "
+                                        "(hmac-sha256:<64 hex>), never the person's data")]
 PartyId = Annotated[str, Field(min_length=1, max_length=36)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -125,6 +128,8 @@ class Sell(Payload):
     currency: Literal["CNY"] = "CNY"
     order: Commitment = Field(description="commitment to the order reference")
     courier: PartyId | None = Field(default=None, description="courier the goods are handed to")
+    buyer: PersonCommitment | None = Field(
+        default=None, description="the buyer's commitment from POST /v1/people (hmac-sha256:<64 hex>)")
 
 
 class Pack(Payload):
@@ -141,6 +146,8 @@ class Dispatch(Payload):
     weight_g: Grams
     from_region: Region
     to_region: Region
+    recipient: PersonCommitment | None = Field(
+        default=None, description="the recipient's commitment from POST /v1/people (hmac-sha256:<64 hex>)")
 
 
 class Transit(Payload):
@@ -152,7 +159,8 @@ class Transit(Payload):
 class Deliver(Payload):
     signed_by: Literal["recipient", "agent", "locker"]
     region: Region
-    recipient: Commitment | None = None
+    recipient: PersonCommitment | None = Field(
+        default=None, description="the recipient's commitment from POST /v1/people (hmac-sha256:<64 hex>)")
 
 
 class Review(Payload):

@@ -125,6 +125,10 @@ def describe(engine: Engine, key: str) -> dict[str, Any]:
         out["kind"] = ref.kind
         if ref.kind == "parcel":
             out["items"] = [r.key for r in parcel_items(conn, key)]
+        if ref.kind == "item":
+            # A recall is on the batch chain: every item read shows it at once.
+            batch = batch_row(conn, row.batch_key) if row.batch_key else None
+            out["recalled"] = bool(batch is not None and batch.recalled)
         if ref.kind == "batch":
             out["items"] = conn.execute(
                 select(items_t.c.key).where(items_t.c.batch_key == key).order_by(items_t.c.key).limit(10000)

@@ -176,8 +176,10 @@ def test_parcel_journey_and_reviews(client, cast, story):
     ok(post(client, cast.courier, parcel, "dispatch", {**DISPATCH, "weight_g": 2300}, time=at(-600)))
     refused(post(client, cast.courier, a, "transit", {"hub": "h", "region": "320700"}), 409, "on the parcel")
     ok(post(client, cast.courier, parcel, "transit", {"hub": "南京转运中心", "region": "320100"}, time=at(-300)))
+    recipient = ok(client.post("/v1/people", headers=cast.courier.headers, json={
+        "kind": "recipient", "name": "李四", "phone": "13800138000", "address": "上海市徐汇区某路 1 号"}))
     body = ok(post(client, cast.courier, parcel, "deliver", {"signed_by": "agent", "region": "310104",
-                                                             "recipient": "c1:" + "ef" * 16}))
+                                                             "recipient": recipient["commitment"]}))
     assert set(body["review_tokens"]) == {a, b} and body["flags"] == []
     assert ok(client.get(f"/v1/goods/{a}"), 200)["state"] == "delivered"
     first = ok(post(client, body["review_tokens"][a], a, "review", {"rating": 5, "text": "很新鲜" * 10}))

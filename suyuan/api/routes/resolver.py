@@ -1,0 +1,316 @@
+"""The GS1 Digital Link resolver: the public page behind every QR code.
+
+Paths are the Digital Link URI paths of GS1 Digital Link URI Syntax 1.4 §4
+(`/01/{gtin}`, `/01/{gtin}/10/{lot}`, `/01/{gtin}/21/{serial}`,
+`/01/{gtin}/10/{lot}/21/{serial}`, `/00/{sscc}`). As a GS1 conformant
+resolver does (GS1-Conformant Resolver Standard 1.1 §6, link types), one URI
+answers several ways: the HTML page for a browser; the traceability record
+as JSON for `Accept: application/json` or `?linkType=gs1:traceability`; and
+the list of links (an RFC 9264 linkset) for `?linkType=all`.
+
+Every consumer check is logged anonymously (`suyuan.trace.scanlog`) before
+the page is built, so the page counts itself. An unregistered or malformed
+code gets a red warning page (404, 400), never a server error. Reviews and
+complaints arrive as plain HTML form posts carrying the review token and go
+through the same capture path as `POST /v1/events` with `Bearer rv_...`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from suyuan.api import scanview
+from suyuan.api.errors import error_body
+from suyuan.config import Settings, get_settings
+from suyuan.errors import InputError, SuyuanError
+from suyuan.ledger.models import Checkpoint
+from suyuan.scanners.gs1 import make_key, validate_key
+from suyuan.trace import regions
+from suyuan.trace.capture import REVIEW_TOKEN_PREFIX, capture
+from suyuan.trace.goods import KeyRef, key_ref
+from suyuan.trace.public import PublicRecord, Warning, public_record
+from suyuan.trace.scanlog import record_scan
+
+logger = logging.getLogger("suyuan.resolver")
+router = APIRouter(tags=["resolver (GS1 Digital Link)"])
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+
+TRACEABILITY = ("gs1:traceability", "https://gs1.org/voc/traceability", "https://ref.gs1.org/voc/traceability")
+REGION_HEADER = "x-region"
+CHECKPOINT_TTL = 1.0  # seconds: a checkpoint is at most this stale on the page
+
+
+class _CheckpointSize:
+    """The latest checkpoint size, read at most once a second per process (checkpoints only grow)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: int | None = None
+        self._at = 0.0
+
+    def get(self, engine) -> int:  # noqa: ANN001
+        now = time.monotonic()
+        if self._value is not None and now - self._at < CHECKPOINT_TTL:
+            return self._value
+        with engine.connect().execution_options(readonly=True) as conn:
+            value = conn.execute(select(func.max(Checkpoint.__table__.c.size))).scalar() or 0
+        with self._lock:
+            self._value, self._at = value, now
+        return value
+
+
+def _checkpoint_size(request: Request) -> int:
+    state = request.app.state
+    cache = getattr(state, "resolver_checkpoint", None)
+    if cache is None:
+        cache = state.resolver_checkpoint = _CheckpointSize()
+    return cache.get(state.ledger.engine)
+
+
+def _settings(request: Request) -> Settings:
+    override = request.app.dependency_overrides.get(get_settings)
+    return override() if override else get_settings()
+
+
+# --- negotiation -----------------------------------------------------------------------
+
+
+def _wants(request: Request) -> str:
+    """`html`, `json` or `linkset`, from ?linkType= first, then the Accept header."""
+    link_type = request.query_params.get("linkType", "")
+    if link_type == "all":
+        return "linkset"
+    if link_type in TRACEABILITY:
+        return "json"
+    accept = request.headers.get("accept", "").lower()
+    if "application/linkset+json" in accept:
+        return "linkset"
+    json_at = min((accept.find(m) for m in ("application/json", "application/ld+json") if m in accept), default=-1)
+    html_at = accept.find("text/html")
+    if json_at >= 0 and (html_at < 0 or json_at < html_at):
+        return "json"
+    return "html"
+
+
+def _lang(request: Request) -> str:
+    return scanview.lang_of(request.query_params.get("lang"))
+
+
+def _region(request: Request) -> str | None:
+    value = request.query_params.get("region") or request.headers.get(REGION_HEADER)
+    return value if regions.is_region(value) else None
+
+
+def _gtin14(gtin: str) -> str:
+    # Digital Link allows GTIN-8, -12 and -13 in the path; the ledger keys GTIN-14.
+    return gtin.zfill(14) if gtin.isdigit() and len(gtin) in (8, 12, 13) else gtin
+
+
+def _page_url(key: str, lang: str, **extra: str) -> str:
+    query = {"lang": lang} if lang != "zh" else {}
+    query |= extra
+    return "/" + key + ("?" + urlencode(query) if query else "")
+
+
+# --- the resolver ------------------------------------------------------------------------
+
+
+def _resolve(request: Request, *, gtin: str | None = None, lot: str | None = None,
+             serial: str | None = None, sscc: str | None = None) -> Response:
+    mode, lang = _wants(request), _lang(request)
+    shown_key = "/".join(p for p in request.url.path.strip("/").split("/"))
+    try:
+        key = make_key(sscc=sscc) if sscc is not None else make_key(gtin=_gtin14(gtin or ""), lot=lot, serial=serial)
+        ref = key_ref(key)
+    except InputError as exc:
+        return _not_ours(request, mode, lang, shown_key, Warning("invalid", {"detail": str(exc)}), 400)
+    engine = request.app.state.ledger.engine
+    settings = _settings(request)
+    try:
+        rec = _build(request, engine, settings, ref, count=mode != "linkset")
+    except SuyuanError as exc:  # a key that parses but names nothing usable
+        return _not_ours(request, mode, lang, shown_key, Warning("invalid", {"detail": str(exc)}), 400)
+    if rec is None:
+        return _not_ours(request, mode, lang, key, Warning("unregistered", {"key": key}), 404)
+    if mode == "linkset":
+        return _linkset(request, rec)
+    if mode == "json":
+        body = rec.as_json() | {"uri": _absolute(request, rec.key),
+                                "messages": [scanview.warning_line(w, lang) for w in rec.warnings]}
+        return JSONResponse(body, headers=_headers(request, rec.key))
+    done = request.query_params.get("done")
+    ctx = scanview.page_context(rec, lang) | {
+        "request": request, "page_url": _page_url(rec.key, lang),
+        "other_lang_url": _page_url(rec.key, scanview.TEXT[lang]["switch_lang"]),
+        "json_url": "/" + rec.key + "?linkType=gs1:traceability",
+        "form_id": str(uuid.uuid4()),
+        "done": scanview.TEXT[lang].get("thanks_" + done) if done in ("review", "complain") else None,
+    }
+    return templates.TemplateResponse(request, "scan.html", ctx, headers=_headers(request, rec.key))
+
+
+def _build(request: Request, engine, settings: Settings, ref: KeyRef, *, count: bool) -> PublicRecord | None:  # noqa: ANN001
+    """Look the goods up, log the check once they are known to exist, and assemble the record."""
+    region = _region(request)
+
+    def log_check(key: str):  # noqa: ANN202
+        if not count:
+            return None
+        try:
+            return record_scan(engine, settings, key, region)
+        except Exception:  # noqa: BLE001 - a failed scan log must not cost the shopper the page
+            logger.exception("could not log a consumer scan of %s", key)
+            return None
+
+    return public_record(engine, ref, on_found=log_check, clone_count=settings.scan_clone_count,
+                         checkpoint_size=_checkpoint_size(request))
+
+
+def _headers(request: Request, key: str) -> dict[str, str]:
+    base = _absolute(request, key)
+    return {
+        "Vary": "Accept",
+        "Cache-Control": "no-cache",  # every check is counted, and recalls show at once
+        "Link": f'<{base}?linkType=gs1:traceability>; rel="gs1:traceability"; type="application/json", '
+                f'<{base}?linkType=all>; rel="linkset"; type="application/linkset+json"',
+    }
+
+
+def _absolute(request: Request, key: str) -> str:
+    return str(request.base_url).rstrip("/") + "/" + key
+
+
+def _linkset(request: Request, rec: PublicRecord) -> JSONResponse:
+    """RFC 9264 linkset of what this resolver offers for the key (GS1 link types)."""
+    anchor = _absolute(request, rec.key)
+    base = str(request.base_url).rstrip("/")
+    links: dict[str, Any] = {
+        "anchor": anchor,
+        "https://gs1.org/voc/defaultLink": [{"href": anchor, "title": "商品溯源 Product trace", "type": "text/html"}],
+        "https://gs1.org/voc/pip": [
+            {"href": anchor, "title": "商品溯源", "type": "text/html", "hreflang": ["zh"]},
+            {"href": anchor + "?lang=en", "title": "Product trace", "type": "text/html", "hreflang": ["en"]},
+        ],
+        "https://gs1.org/voc/traceability": [
+            {"href": anchor + "?linkType=gs1:traceability", "title": "Traceability record", "type": "application/json"},
+            {"href": f"{base}/v1/chains/{rec.key}", "title": "Ledger chain entries", "type": "application/json"},
+        ],
+        "https://gs1.org/voc/verificationService": [
+            {"href": f"{base}/log/checkpoint", "title": "Signed log checkpoint", "type": "text/plain"},
+            {"href": f"{base}/log/key", "title": "Log verifier key", "type": "text/plain"},
+        ],
+    }
+    if rec.kind == "item":
+        links["https://gs1.org/voc/verificationService"] += [
+            {"href": f"{base}/v1/items/{rec.key}/verify", "title": "Server-side verification", "type": "application/json"},
+            {"href": f"{base}/v1/items/{rec.key}/bundle", "title": "Offline verification bundle", "type": "application/json"},
+        ]
+    certs = (rec.batch or {}).get("certificates") or []
+    if certs:
+        links["https://gs1.org/voc/certificationInfo"] = [
+            {"href": anchor + "?linkType=gs1:traceability", "title": f"{c['name']} sha256:{c['sha256']}",
+             "type": "application/json"} for c in certs]
+    return JSONResponse({"linkset": [links]}, media_type="application/linkset+json",
+                        headers={"Vary": "Accept"})
+
+
+def _not_ours(request: Request, mode: str, lang: str, key: str, warning: Warning, status: int) -> Response:
+    line = scanview.warning_line(warning, lang)
+    if mode != "html":
+        return JSONResponse({"detail": line if lang == "en" else scanview.warning_line(warning, "en"),
+                             "field": "key", "key": key,
+                             "warnings": [{"code": warning.code, **warning.params}]},
+                            status_code=status, headers={"Vary": "Accept", "Cache-Control": "no-cache"})
+    t = scanview.TEXT[lang]
+    query = {"lang": t["switch_lang"]} if t["switch_lang"] != "zh" else {}
+    other = request.url.path + ("?" + urlencode(query) if query else "")
+    return templates.TemplateResponse(request, "warning.html", {
+        "request": request, "t": t, "lang": lang, "line": line, "code": warning.code,
+        "other_lang_url": other}, status_code=status, headers={"Vary": "Accept", "Cache-Control": "no-cache"})
+
+
+@router.get("/01/{gtin}/10/{lot}/21/{serial}", summary="Item page (GS1 Digital Link, lot and serial)")
+def item_with_lot(request: Request, gtin: str, lot: str, serial: str) -> Response:
+    return _resolve(request, gtin=gtin, lot=lot, serial=serial)
+
+
+@router.get("/01/{gtin}/21/{serial}", summary="Item page (GS1 Digital Link, serial)")
+def item(request: Request, gtin: str, serial: str) -> Response:
+    return _resolve(request, gtin=gtin, serial=serial)
+
+
+@router.get("/01/{gtin}/10/{lot}", summary="Batch page (GS1 Digital Link, lot)")
+def batch(request: Request, gtin: str, lot: str) -> Response:
+    return _resolve(request, gtin=gtin, lot=lot)
+
+
+@router.get("/01/{gtin}", summary="Product page (GS1 Digital Link, GTIN)")
+def product(request: Request, gtin: str) -> Response:
+    return _resolve(request, gtin=gtin)
+
+
+@router.get("/00/{sscc}", summary="Parcel page (GS1 Digital Link, SSCC)")
+def parcel(request: Request, sscc: str) -> Response:
+    return _resolve(request, sscc=sscc)
+
+
+# --- reviews and complaints ------------------------------------------------------------------
+
+FORM_FIELDS = {"review": ("rating", "text"), "complain": ("category", "text")}
+
+
+@router.post("/scan/{action}", summary="Review or complaint form post (review token in a form field)",
+             response_class=HTMLResponse)
+async def feedback(request: Request, action: str) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=20)
+    field = lambda name: (form.get(name) or [""])[0].strip()  # noqa: E731
+    lang = scanview.lang_of(field("lang"))
+    key, token = field("key"), field("token")
+    try:
+        if action not in FORM_FIELDS:
+            raise InputError(f"Invalid form action {action[:20]!r}: expected review or complain.", field="action")
+        if not token.startswith(REVIEW_TOKEN_PREFIX):
+            raise InputError("Invalid review token: expected the rv_... code issued at delivery.", field="token")
+        data: dict[str, Any] = {}
+        if action == "review":
+            rating = field("rating")
+            data["rating"] = int(rating) if rating.isdigit() and len(rating) < 3 else rating
+            if field("text"):
+                data["text"] = field("text")
+        else:
+            data = {"category": field("category"), "text": field("text")}
+        ident = field("id")
+        try:
+            ident = str(uuid.UUID(ident))
+        except ValueError:
+            ident = str(uuid.uuid4())
+        statement = {"key": key, "type": action,
+                     "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "actor": None, "data": data, "id": ident}
+        settings = _settings(request)
+        engine = request.app.state.ledger.engine
+        await run_in_threadpool(capture, engine, settings, statement, None, review_token=token)
+    except SuyuanError as exc:
+        status, body = error_body(exc)
+        t = scanview.TEXT[lang]
+        try:
+            back = _page_url(validate_key(key), lang)
+        except InputError:
+            back = None  # never link to whatever the form claimed
+        return templates.TemplateResponse(request, "warning.html", {
+            "request": request, "t": t, "lang": lang, "line": t["refused"] + body["detail"],
+            "code": "refused", "back_url": back, "other_lang_url": None}, status_code=status)
+    return RedirectResponse(_page_url(key, lang, done=action), status_code=303)

@@ -1,0 +1,409 @@
+"""Offline evidence for one journey: the bundle format and its verification.
+
+A bundle holds everything an inspector needs to check an item's record
+without trusting the server (DESIGN.md, "Proofs and receipts"): the entries
+of every chain the journey touches (item, batch, product, parcels), a C2SP
+``tlog-proof@v1`` receipt per entry against ONE signed checkpoint, the
+checkpoint, and the public keys of the parties that signed. With the log's
+verifier key, `verify_bundle` checks, entry by entry and chain by chain:
+
+1. the bytes are a ledger entry in RFC 8785 canonical form;
+2. it sits where it claims (its key is the chain's, seqs run 0, 1, 2, ...);
+3. its ``prev`` is the hash of the entry before it (64 zeros at seq 0);
+4. it is in the log: its receipt's inclusion proof (RFC 9162 §2.1.3.2) leads
+   from SHA-256(0x00 ‖ bytes) to the root of the checkpoint, whose signature
+   (C2SP signed note) the log key verifies;
+5. when signed, the signature verifies under a key its actor held when the
+   entry was recorded.
+
+The first entry that fails is named by key, seq and what failed. What a
+bundle cannot prove: that a chain has no entries after its last one (a
+server could withhold a chain's tail), and that no other parcel carried the
+item. Compare bundles over time, or the chain heads with `/v1/chains`.
+
+`check_journey` is the same check over evidence the server reads from its own
+tables (`suyuan.trace.journey`), so the online verdict and the offline one
+cannot drift apart. Pure: imports only pure ledger modules (a test checks it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from suyuan.errors import ProofError, RootMismatchError, SuyuanError, VerificationError
+from suyuan.ledger import proofs
+from suyuan.ledger.checkpoint import Checkpoint, open_checkpoint
+from suyuan.ledger.entry import ZERO_HASH, ParsedEntry, canonical
+from suyuan.ledger.note import Verifier
+from suyuan.ledger.receipt import Receipt
+
+__all__ = [
+    "FORMAT", "BadEntry", "BundleError", "Bundle", "BundleChain", "BundleEntry", "PartyKey",
+    "PartyKeys", "EntryEvidence", "ChainEvidence", "ChainResult", "JourneyResult",
+    "check_journey", "verify_bundle", "journey_lines",
+]  # fmt: skip
+
+FORMAT = "suyuan.bundle/v1"
+ROLES = ("item", "batch", "product", "parcel")
+KEY_CLOCK_SKEW = timedelta(minutes=5)
+"""A key's `created` comes from the database clock, `recorded` from the app's: allow this much skew."""
+
+
+class BundleError(VerificationError):
+    """The bundle itself is malformed (not JSON, missing fields, bad base64)."""
+
+
+class BadEntry(VerificationError):
+    """The first entry of a journey that does not verify, and what failed.
+
+    `code` is stable: malformed, position, hash, link, pending, receipt,
+    not_included, signature.
+    """
+
+    def __init__(self, key: str, seq: int, code: str, what: str):
+        self.key, self.seq, self.code, self.what = key, seq, code, what
+        super().__init__(f"entry {key} seq {seq}: {what}")
+
+    def public(self) -> dict[str, Any]:
+        return {"key": self.key, "seq": self.seq, "code": self.code, "what": self.what}
+
+
+# --- evidence: what is checked, wherever it came from ----------------------------------
+
+
+@dataclass(frozen=True)
+class PartyKey:
+    """An Ed25519 public key of a party and when it was valid (revoked keys stay, to verify old entries)."""
+
+    public_key: bytes
+    created: datetime | None = None
+    revoked: datetime | None = None
+
+    def valid_at(self, when: datetime) -> bool:
+        if self.revoked is not None and when >= self.revoked:
+            return False
+        return self.created is None or when + KEY_CLOCK_SKEW >= self.created
+
+
+@dataclass(frozen=True)
+class PartyKeys:
+    id: str
+    name: str | None
+    keys: tuple[PartyKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class EntryEvidence:
+    """One entry's bytes and where the log says it is.
+
+    `stored_hash` is the hash a server's table holds (None offline);
+    `index` and `proof` place it in the checkpointed tree (None: not in the
+    log yet); `receipt_problem` says why a receipt could not be read.
+    """
+
+    raw: bytes
+    index: int | None = None
+    proof: tuple[bytes, ...] | None = None
+    stored_hash: bytes | None = None
+    receipt_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class ChainEvidence:
+    key: str
+    role: str
+    entries: tuple[EntryEvidence, ...]
+
+
+@dataclass
+class ChainResult:
+    key: str
+    role: str
+    entries: int
+    head: str | None = None  # hash of the last entry checked good
+    problem: BadEntry | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {"key": self.key, "role": self.role, "entries": self.entries, "head": self.head,
+                "ok": self.problem is None,
+                "problem": self.problem.public() if self.problem else None}
+
+
+@dataclass
+class JourneyResult:
+    checkpoint: Checkpoint
+    chains: list[ChainResult]
+    entries: list[tuple[str, ParsedEntry]] = field(default_factory=list)  # (role, entry), all good
+
+    @property
+    def problem(self) -> BadEntry | None:
+        """The first problem, in chain order (item, batch, product, parcels)."""
+        return next((c.problem for c in self.chains if c.problem is not None), None)
+
+    @property
+    def verdict(self) -> str:
+        problem = self.problem
+        if problem is None:
+            return "ok"
+        others = [c.problem for c in self.chains if c.problem is not None and c.problem.code != "pending"]
+        return "pending" if not others else "broken"
+
+
+def _utc(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _check_signature(entry: ParsedEntry, parties: Mapping[str, PartyKeys]) -> str | None:
+    """None if the entry is unsigned or signed by a key its actor held when it was recorded."""
+    if entry.sig is None:
+        return None
+    actor = entry.statement.get("actor")
+    party = parties.get(actor) if isinstance(actor, str) else None
+    if party is None or not party.keys:
+        return f"signed, but no public key of actor {actor} is known"
+    try:
+        sig = base64.b64decode(entry.sig, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        sig = b""
+    if len(sig) != 64:
+        return "sig is not base64 of a 64-byte Ed25519 signature"
+    message = canonical(entry.statement)
+    try:
+        recorded = _utc(entry.recorded)
+    except (ValueError, TypeError, AttributeError):
+        return f"recorded time {entry.recorded!r} is not an RFC 3339 timestamp"
+    for key in party.keys:
+        try:
+            Ed25519PublicKey.from_public_bytes(key.public_key).verify(sig, message)
+        except (InvalidSignature, ValueError):
+            continue
+        if recorded is not None and not key.valid_at(recorded):
+            return (f"signed by a key of actor {actor} that was not valid when the entry was recorded "
+                    f"({entry.recorded}): valid from {key.created} until {key.revoked}")
+        return None
+    return f"signature does not verify under any of the {len(party.keys)} known keys of actor {actor}"
+
+
+def check_chain(chain: ChainEvidence, checkpoint: Checkpoint,
+                parties: Mapping[str, PartyKeys]) -> tuple[ChainResult, list[ParsedEntry]]:
+    """Check one chain from seq 0; stop at its first bad entry (see module doc for the order)."""
+    result = ChainResult(chain.key, chain.role, len(chain.entries))
+    good: list[ParsedEntry] = []
+    prev = ZERO_HASH
+    for seq, ev in enumerate(chain.entries):
+        problem = _check_entry(chain.key, seq, prev, ev, checkpoint, parties)
+        if isinstance(problem, BadEntry):
+            result.problem = problem
+            break
+        good.append(problem)
+        prev = problem.hash.hex()
+        result.head = prev
+    return result, good
+
+
+def _check_entry(key: str, seq: int, prev: str, ev: EntryEvidence, checkpoint: Checkpoint,
+                 parties: Mapping[str, PartyKeys]) -> ParsedEntry | BadEntry:
+    try:
+        entry = ParsedEntry.from_bytes(ev.raw)
+    except SuyuanError as exc:  # InputError too: a float smuggled into the bytes
+        return BadEntry(key, seq, "malformed", str(exc))
+    if entry.key != key or entry.seq != seq:
+        return BadEntry(key, seq, "position", f"expected {key}#{seq}, got {entry.key}#{entry.seq}")
+    if ev.stored_hash is not None and ev.stored_hash != entry.hash:
+        return BadEntry(key, seq, "hash", f"stored hash {ev.stored_hash.hex()}, but the stored bytes "
+                        f"hash to {entry.hash.hex()}")
+    if entry.prev != prev:
+        return BadEntry(key, seq, "link", f"prev expected {prev}, got {entry.prev}")
+    if ev.receipt_problem is not None:
+        return BadEntry(key, seq, "receipt", ev.receipt_problem)
+    if ev.index is None or ev.proof is None:
+        return BadEntry(key, seq, "pending", "not in the log yet: no leaf index; retry in a second")
+    if ev.index >= checkpoint.size:
+        return BadEntry(key, seq, "pending", f"leaf {ev.index} is after the checkpoint of size "
+                        f"{checkpoint.size}; retry in a second")
+    try:
+        proofs.verify_inclusion(entry.hash, ev.index, checkpoint.size, list(ev.proof), checkpoint.root_hash)
+    except RootMismatchError as exc:
+        return BadEntry(key, seq, "not_included", f"not leaf {ev.index} of the checkpointed tree of size "
+                        f"{checkpoint.size}: root expected {exc.expected.hex()}, calculated "
+                        f"{exc.calculated.hex()}")
+    except (ProofError, ValueError) as exc:
+        return BadEntry(key, seq, "receipt", f"inclusion proof for leaf {ev.index} is malformed: {exc}")
+    sig_problem = _check_signature(entry, parties)
+    if sig_problem is not None:
+        return BadEntry(key, seq, "signature", sig_problem)
+    return entry
+
+
+def check_journey(chains: Sequence[ChainEvidence], checkpoint: Checkpoint,
+                  parties: Mapping[str, PartyKeys]) -> JourneyResult:
+    """Check every chain; the checkpoint must already be verified by the caller."""
+    result = JourneyResult(checkpoint, [])
+    for chain in chains:
+        chain_result, good = check_chain(chain, checkpoint, parties)
+        result.chains.append(chain_result)
+        result.entries.extend((chain.role, e) for e in good)
+    return result
+
+
+# --- the bundle file ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleEntry:
+    raw: bytes
+    receipt: str | None
+
+
+@dataclass(frozen=True)
+class BundleChain:
+    key: str
+    role: str
+    entries: tuple[BundleEntry, ...]
+
+
+def _need(obj: Any, name: str, kind: type, where: str) -> Any:
+    if not isinstance(obj, dict) or name not in obj:
+        raise BundleError(f"bundle {where}: missing field {name!r}")
+    value = obj[name]
+    if not isinstance(value, kind):
+        raise BundleError(f"bundle {where}.{name}: expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+@dataclass(frozen=True)
+class Bundle:
+    subject: str
+    origin: str
+    verifier_key: str
+    checkpoint: str
+    chains: tuple[BundleChain, ...]
+    parties: tuple[PartyKeys, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        def when(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "format": FORMAT,
+            "subject": self.subject,
+            "log": {"origin": self.origin, "verifier_key": self.verifier_key},
+            "checkpoint": self.checkpoint,
+            "chains": [{"key": c.key, "role": c.role, "entries": [
+                {"canonical": base64.b64encode(e.raw).decode(), "receipt": e.receipt} for e in c.entries
+            ]} for c in self.chains],
+            "parties": [{"id": p.id, "name": p.name, "keys": [
+                {"public_key": base64.b64encode(k.public_key).decode(), "created": when(k.created),
+                 "revoked": when(k.revoked)} for k in p.keys
+            ]} for p in self.parties],
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: bytes | str | dict[str, Any]) -> "Bundle":
+        """Parse and shape-check a bundle; every malformed input raises BundleError."""
+        if isinstance(data, (bytes, str)):
+            try:
+                data = json.loads(data)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise BundleError(f"bundle is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise BundleError("bundle: expected a JSON object")
+        if data.get("format") != FORMAT:
+            raise BundleError(f"bundle format: expected {FORMAT!r}, got {data.get('format')!r}")
+        log = _need(data, "log", dict, "")
+        chains = []
+        for i, c in enumerate(_need(data, "chains", list, "")):
+            where = f"chains.{i}"
+            role = _need(c, "role", str, where)
+            if role not in ROLES:
+                raise BundleError(f"bundle {where}.role: expected one of {', '.join(ROLES)}, got {role!r}")
+            entries = []
+            for j, e in enumerate(_need(c, "entries", list, where)):
+                try:
+                    raw = base64.b64decode(_need(e, "canonical", str, f"{where}.entries.{j}"), validate=True)
+                except (binascii.Error, ValueError) as exc:
+                    raise BundleError(f"bundle {where}.entries.{j}.canonical: not base64: {exc}") from exc
+                receipt = e.get("receipt")
+                if receipt is not None and not isinstance(receipt, str):
+                    raise BundleError(f"bundle {where}.entries.{j}.receipt: expected text or null")
+                entries.append(BundleEntry(raw, receipt))
+            chains.append(BundleChain(_need(c, "key", str, where), role, tuple(entries)))
+        parties = []
+        for i, p in enumerate(data.get("parties") or []):
+            keys = []
+            for j, k in enumerate(_need(p, "keys", list, f"parties.{i}")):
+                where = f"parties.{i}.keys.{j}"
+                try:
+                    public = base64.b64decode(_need(k, "public_key", str, where), validate=True)
+                    created, revoked = _utc(k.get("created")), _utc(k.get("revoked"))
+                except (binascii.Error, ValueError, TypeError, AttributeError) as exc:
+                    raise BundleError(f"bundle {where}: {exc}") from exc
+                if len(public) != 32:
+                    raise BundleError(f"bundle {where}.public_key: expected 32 bytes, got {len(public)}")
+                keys.append(PartyKey(public, created, revoked))
+            parties.append(PartyKeys(_need(p, "id", str, f"parties.{i}"), p.get("name"), tuple(keys)))
+        return cls(_need(data, "subject", str, ""), _need(log, "origin", str, "log"),
+                   _need(log, "verifier_key", str, "log"), _need(data, "checkpoint", str, ""),
+                   tuple(chains), tuple(parties))
+
+
+def _evidence(entry: BundleEntry, checkpoint_note: str) -> EntryEvidence:
+    if entry.receipt is None:
+        return EntryEvidence(entry.raw)
+    try:
+        receipt = Receipt.parse(entry.receipt)
+    except VerificationError as exc:
+        return EntryEvidence(entry.raw, receipt_problem=f"receipt is malformed: {exc}")
+    if receipt.checkpoint_note != checkpoint_note:
+        return EntryEvidence(entry.raw, receipt_problem="receipt is against another checkpoint than "
+                             "the bundle's")
+    return EntryEvidence(entry.raw, receipt.index, receipt.proof)
+
+
+def verify_bundle(bundle: Bundle, log_key: str | Verifier) -> JourneyResult:
+    """Verify a bundle with the log's verifier key alone (no database, no server).
+
+    Raises NoteError when the checkpoint is not signed by `log_key`; entry
+    problems are reported in the result (`problem`, `verdict`), not raised.
+    """
+    verifier = log_key if isinstance(log_key, Verifier) else Verifier.from_key(log_key.strip())
+    checkpoint = open_checkpoint(bundle.checkpoint, verifier)
+    chains = [ChainEvidence(c.key, c.role, tuple(_evidence(e, bundle.checkpoint) for e in c.entries))
+              for c in bundle.chains]
+    return check_journey(chains, checkpoint, {p.id: p for p in bundle.parties})
+
+
+# --- the journey, for people ------------------------------------------------------------
+
+
+def _short(data: Any, limit: int = 70) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def journey_lines(result: JourneyResult, names: Mapping[str, str | None] | None = None) -> list[str]:
+    """One line per verified entry, by event time: time, type, key, actor, short data."""
+    names = names or {}
+    rows = sorted(result.entries, key=lambda re: (str(re[1].statement.get("time")), str(re[1].recorded),
+                                                  re[1].key, re[1].seq))
+    lines = []
+    for role, e in rows:
+        st = e.statement
+        actor = st.get("actor") or "-"
+        label = names.get(actor)
+        who = f"{label} ({actor[:8]})" if label else actor
+        lines.append(f"{st.get('time')}  {st.get('type', '?'):<13} {role:<7} {e.key}#{e.seq}  {who}  "
+                     f"{_short(st.get('data'))}")
+    return lines

@@ -179,6 +179,7 @@ def main() -> None:
     p.add_argument("--scans", type=int, default=10000)
     p.add_argument("--only", default="qr,labels,parse,sync")
     args = p.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # children (spawn, serve) must not repeat buffered lines
     only = args.only.split(",")
     if "qr" in only:
         bench_qr(args.qr)

@@ -218,7 +218,16 @@ def append_many(engine: Engine, items: Iterable[tuple[dict[str, Any], str | None
 
 def find_retry(conn: Connection, statement: dict[str, Any], sig: str | None) -> Appended | None:
     """The recorded entry if this statement id was used before (Conflict if for another statement)."""
-    row = _by_statement_ids(conn, [statement["id"]]).get(statement["id"])
+    return as_retry(recorded_ids(conn, [statement["id"]]).get(statement["id"]), statement, sig)
+
+
+def recorded_ids(conn: Connection, ids: list[str]) -> dict[str, Any]:
+    """Recorded entries by statement id, for answering many retries with one look-up."""
+    return _by_statement_ids(conn, ids)
+
+
+def as_retry(row: Any, statement: dict[str, Any], sig: str | None) -> Appended | None:
+    """The original entry for a recorded row (None if none), or Conflict if the statement differs."""
     if row is None:
         return None
     return _existing(row, statement_digest(statement, sig), statement["id"])

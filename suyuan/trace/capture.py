@@ -21,7 +21,15 @@ from sqlalchemy.exc import IntegrityError
 
 from suyuan.config import Settings
 from suyuan.errors import Conflict, Forbidden, InputError, SuyuanError, Unauthorized
-from suyuan.ledger.chain import Appended, append_in, find_retry
+from suyuan.ledger.chain import (
+    Appended,
+    append_batch_in,
+    append_in,
+    as_retry,
+    find_retry,
+    recorded_ids,
+    statement_digest,
+)
 from suyuan.ledger.entry import canonical, check_statement
 from suyuan.ledger.models import Entry
 from suyuan.scanners.gs1 import make_key, validate_key
@@ -43,7 +51,7 @@ from suyuan.trace.goods import (
 )
 from suyuan.trace.models import Flag, ReviewToken
 from suyuan.trace.parties import PartyView, get_party_in
-from suyuan.trace.signatures import check_signature
+from suyuan.trace.signatures import check_signature, party_public_keys
 
 flags_t = Flag.__table__
 tokens_t = ReviewToken.__table__
@@ -160,19 +168,17 @@ def capture_many(engine: Engine, settings: Settings, items: Iterable[tuple[dict[
     results = [BatchResult(i, st.get("id") if isinstance(st, dict) else None) for i, (st, _) in enumerate(items)]
     try:
         with engine.begin() as conn:
-            for result, (st, sig) in zip(results, items):
-                try:
-                    if result.index in refused:
-                        raise refused[result.index]
-                    if mode == "per_event":
+            if mode == "atomic":
+                _capture_atomic(conn, settings, items, results, party, now, refused)
+            else:
+                for result, (st, sig) in zip(results, items):
+                    try:
+                        if result.index in refused:
+                            raise refused[result.index]
                         with conn.begin_nested():
                             result.captured = capture_in(conn, settings, st, sig, party=party, now=now)
-                    else:
-                        result.captured = capture_in(conn, settings, st, sig, party=party, now=now)
-                except SuyuanError as exc:
-                    result.error = exc
-                    if mode == "atomic":
-                        raise _Abort() from exc
+                    except SuyuanError as exc:
+                        result.error = exc
     except _Abort:
         for other in results:
             if other.error is None:
@@ -190,16 +196,134 @@ def capture_in(conn: Connection, settings: Settings, statement: dict[str, Any], 
                party: PartyView | None = None, review_token: str | None = None,
                now: datetime | None = None) -> Captured:
     """Capture one typed event inside the caller's transaction."""
+    prepared = _prepare(conn, settings, statement, sig, party=party, review_token=review_token, now=now)
+    if isinstance(prepared, Captured):
+        return prepared
+    return _finish(prepared, append_in(conn, prepared.statement, sig, prepared.now))
+
+
+@dataclass
+class _Prepared:
+    """An event whose rules passed and whose state is written, waiting for its ledger entry."""
+
+    statement: dict[str, Any]
+    sig: str | None
+    now: datetime
+    ctx: _Ctx | None  # None: a repeat, within one batch, of a statement prepared before
+
+
+class _Batch:
+    """What the events of one atomic batch share, so each costs fewer round trips.
+
+    Every subject is locked up front, in key order (so concurrent batches
+    cannot deadlock); then retried statement ids are looked up at once, and
+    parties and their keys are read once.
+    """
+
+    def __init__(self, conn: Connection, refs: list[KeyRef]):
+        self.locked = _lock_all(conn, refs)
+        self.recorded: dict[str, Any] = {}
+        self.prepared: dict[str, bytes] = {}  # statement id -> digest, prepared in this batch
+        self._parties: dict[str, PartyView] = {}
+        self._keys: dict[str, list[str]] = {}
+
+    def party(self, conn: Connection, party_id: str) -> PartyView:
+        if party_id not in self._parties:
+            self._parties[party_id] = get_party_in(conn, party_id)
+        return self._parties[party_id]
+
+    def keys(self, conn: Connection, party_id: str) -> list[str]:
+        if party_id not in self._keys:
+            self._keys[party_id] = party_public_keys(conn, party_id)
+        return self._keys[party_id]
+
+
+def _lock_all(conn: Connection, refs: list[KeyRef]) -> set[str]:
+    """Lock the state rows of every subject, in key order; return the keys locked."""
+    if conn.dialect.name != "postgresql":
+        return {r.key for r in refs}  # BEGIN IMMEDIATE already serialises writers
+    by_kind: dict[str, set[str]] = {}
+    for r in refs:
+        by_kind.setdefault(r.kind, set()).add(r.gtin if r.kind == "product" else r.key)
+    tables = {"product": (products_t, products_t.c.gtin), "batch": (batches_t, batches_t.c.key),
+              "item": (items_t, items_t.c.key), "parcel": (parcels_t, parcels_t.c.key)}
+    for kind in ("product", "batch", "item", "parcel"):
+        values = sorted(by_kind.get(kind, ()))
+        table, column = tables[kind]
+        for i in range(0, len(values), 1000):
+            conn.execute(select(column).where(column.in_(values[i:i + 1000]))
+                         .order_by(column).with_for_update()).all()
+    return {r.key for r in refs}
+
+
+def _capture_atomic(conn: Connection, settings: Settings, items: list[tuple[dict[str, Any], str | None]],
+                    results: list[BatchResult], party: PartyView | None, now: datetime | None,
+                    refused: dict[int, SuyuanError]) -> None:
+    """All or nothing: prepare every event, append all entries in one go, then finish each."""
+    prepared: list[tuple[BatchResult, _Prepared]] = []
+    batch: _Batch | None = None
+    for result, (st, sig) in zip(results, items):
+        try:
+            if result.index in refused:
+                raise refused[result.index]
+            if batch is None:
+                batch = _Batch(conn, _refs(items, refused))
+                batch.recorded = recorded_ids(conn, [s["id"] for i, (s, _) in enumerate(items)
+                                                      if i not in refused and isinstance(s.get("id"), str)])
+            out = _prepare(conn, settings, st, sig, party=party, now=now, batch=batch)
+        except SuyuanError as exc:
+            result.error = exc
+            raise _Abort() from exc
+        if isinstance(out, Captured):
+            result.captured = out
+        else:
+            prepared.append((result, out))
+    if not prepared:
+        return
+    appended = append_batch_in(conn, [(p.statement, p.sig) for _, p in prepared], prepared[0][1].now)
+    for (result, p), entry in zip(prepared, appended):
+        if p.ctx is not None and not entry.created:
+            # Recorded by a concurrent request after our look-up: our state
+            # changes must not stand without their entry.
+            raise Conflict(f"Statement id {p.statement['id']} was recorded concurrently; retry the batch.")
+        result.captured = _finish(p, entry)
+
+
+def _refs(items: list[tuple[dict[str, Any], str | None]], refused: dict[int, SuyuanError]) -> list[KeyRef]:
+    refs = []
+    for i, (st, _) in enumerate(items):
+        try:
+            if i not in refused:
+                refs.append(key_ref(st["key"]))
+        except (SuyuanError, KeyError, TypeError):
+            pass  # refused properly when that statement is prepared
+    return refs
+
+
+def _prepare(conn: Connection, settings: Settings, statement: dict[str, Any], sig: str | None, *,
+             party: PartyView | None = None, review_token: str | None = None,
+             now: datetime | None = None, batch: _Batch | None = None) -> Captured | _Prepared:
+    """Check and apply one event's rules and state; a retry answers with the original entry."""
     now = now or datetime.now(UTC)
     check_statement(statement)
     canonical(statement)  # refuses floats and huge integers, naming the field
     validate_key(statement["key"])
     spec = ev.event_type(statement["type"])
     ref = key_ref(statement["key"])
-    statement, digest = _caller(conn, spec, statement, sig, party, review_token)
+    statement, digest = _caller(conn, spec, statement, sig, party, review_token, batch)
     payload = ev.parse_payload(spec, ref.kind, statement["data"])
-    _lock(conn, ref)
-    found = find_retry(conn, statement, sig)
+    if batch is None:
+        _lock(conn, ref)
+        found = find_retry(conn, statement, sig)
+    else:
+        if ref.key not in batch.locked:
+            _lock(conn, ref)
+        found = as_retry(batch.recorded.get(statement["id"]), statement, sig)
+        if found is None and statement["id"] in batch.prepared:
+            if batch.prepared[statement["id"]] != statement_digest(statement, sig):
+                raise Conflict(f"Statement id {statement['id']} appears twice in this batch with "
+                               "different statements; send a new id for a new statement.")
+            return _Prepared(statement, sig, now, None)
     if found is not None:
         return Captured(found)
     ctx = _Ctx(conn, settings, statement, ref, spec, payload, party, digest,
@@ -207,11 +331,20 @@ def capture_in(conn: Connection, settings: Settings, statement: dict[str, Any], 
     ctx.signals += rules.time_signals(ref.key, ctx.when, now, settings)
     HANDLERS[spec.name](ctx)
     ctx.after += people.name_people(conn, ctx.actor, spec.name, ref, payload)  # vault: commitments only
-    appended = append_in(conn, statement, sig, now)
+    if batch is not None:
+        batch.prepared[statement["id"]] = statement_digest(statement, sig)
+    return _Prepared(statement, sig, now, ctx)
+
+
+def _finish(prepared: _Prepared, appended: Appended) -> Captured:
+    """Run what needs the entry (hooks, flags) once it is appended."""
+    ctx = prepared.ctx
+    if ctx is None:
+        return Captured(appended)
     for hook in ctx.after:
         hook(appended)
     if ctx.signals:
-        conn.execute(flags_t.insert(), [
+        ctx.conn.execute(flags_t.insert(), [
             {"entry_hash": appended.hash, "key": s.key, "code": s.code, "detail": s.detail[:500]}
             for s in ctx.signals
         ])  # fmt: skip
@@ -219,7 +352,8 @@ def capture_in(conn: Connection, settings: Settings, statement: dict[str, Any], 
 
 
 def _caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any], sig: str | None,
-            party: PartyView | None, review_token: str | None) -> tuple[dict[str, Any], bytes | None]:
+            party: PartyView | None, review_token: str | None,
+            batch: _Batch | None = None) -> tuple[dict[str, Any], bytes | None]:
     """Check who is appending; fill in a missing actor. Returns the statement and any token digest."""
     if spec.roles == (ev.TOKEN_HOLDER,):
         if not review_token:
@@ -239,7 +373,7 @@ def _caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any], sig
         if party is None:
             raise Unauthorized("Missing credentials: expected an 'Authorization: Bearer <API key>' header.")
         # The state may have changed since the caller authenticated (suspension).
-        party = get_party_in(conn, party.id)
+        party = batch.party(conn, party.id) if batch else get_party_in(conn, party.id)
         if not party.active:
             raise Forbidden(f"Party {party.id} is suspended: expected an active party to write.")
         rules.require_role(party.roles, spec.roles, spec.name)
@@ -254,7 +388,7 @@ def _caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any], sig
             field="actor",
         )
     if party is not None:
-        check_signature(conn, party.id, statement, sig)
+        check_signature(conn, party.id, statement, sig, batch.keys(conn, party.id) if batch else None)
     return statement, digest
 
 

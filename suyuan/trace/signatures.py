@@ -79,9 +79,13 @@ def verify_statement(public_key_b64: str, statement: dict[str, Any], sig: str) -
     return True
 
 
-def check_signature(conn: Connection, party_id: str, statement: dict[str, Any], sig: str | None) -> None:
-    """Unsigned when a key is registered: 401; malformed: 422; not by a current key: 401."""
-    keys = party_public_keys(conn, party_id)
+def check_signature(conn: Connection, party_id: str, statement: dict[str, Any], sig: str | None,
+                    keys: list[str] | None = None) -> None:
+    """Unsigned when a key is registered: 401; malformed: 422; not by a current key: 401.
+
+    `keys`: the party's current public keys, when the caller already has them.
+    """
+    keys = party_public_keys(conn, party_id) if keys is None else keys
     if not keys:
         if sig is not None:
             raise InputError(

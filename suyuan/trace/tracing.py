@@ -30,7 +30,6 @@ from suyuan.ledger.models import Entry
 from suyuan.scanners.gs1 import make_key
 from suyuan.trace.goods import (
     batch_row,
-    batches_t,
     contents_t,
     item_row,
     items_t,

@@ -7,8 +7,6 @@ never imports this module.
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -16,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from suyuan.errors import ConfigError, NoteError
+from suyuan.keyfiles import KEY_FILE_MODE, read_key_file, write_key_file
 from suyuan.ledger.checkpoint import Checkpoint
 from suyuan.ledger.note import (
     Verifier,
@@ -27,7 +26,6 @@ from suyuan.ledger.note import (
 
 __all__ = ["KEY_FILE_MODE", "LogSigner", "create_key_file", "load_key_file"]
 
-KEY_FILE_MODE = 0o600
 
 
 class LogSigner:
@@ -123,68 +121,21 @@ class LogSigner:
 
 
 def create_key_file(path: Path) -> LogSigner:
-    """Generate a key and write it to `path` as PKCS#8 PEM with mode 0600.
-
-    The file is created with O_EXCL so an existing key is never overwritten.
-    """
-    path = Path(path)
+    """Generate a key and write it to `path` as PKCS#8 PEM with mode 0600; never overwrites."""
     signer = LogSigner.generate()
-    pem = signer.to_pem()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
+        write_key_file(Path(path), signer.to_pem(), "log key file")
     except FileExistsError as e:
         raise ConfigError(
             f"log key file {path} already exists: refusing to overwrite it; "
             "move it away first if you really mean to replace the log key"
         ) from e
-    except OSError as e:
-        raise ConfigError(f"cannot create log key file {path}: {e.strerror}") from e
-    try:
-        with os.fdopen(fd, "wb") as f:
-            # umask can only clear bits, but make the mode exact regardless.
-            os.fchmod(f.fileno(), KEY_FILE_MODE)
-            f.write(pem)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as e:
-        path.unlink(missing_ok=True)
-        raise ConfigError(f"cannot write log key file {path}: {e.strerror}") from e
     return signer
 
 
 def load_key_file(path: Path) -> LogSigner:
-    """Read the log key from `path`; ConfigError if missing, unreadable, exposed or bad.
-
-    The file must not be readable or writable by group or others (mode 0600 or
-    stricter), as ssh does for private keys.
-    """
-    path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError as e:
-        raise ConfigError(
-            f"log key file {path} does not exist: create it with `suyuan init` "
-            "or set SUYUAN_LOG_KEY"
-        ) from e
-    except OSError as e:
-        raise ConfigError(f"cannot read log key file {path}: {e.strerror}") from e
-    try:
-        # Check the opened file itself, not the path, so the check and the read agree.
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(f"log key file {path} is not a regular file")
-        mode = stat.S_IMODE(st.st_mode)
-        if os.name == "posix" and mode & 0o077:
-            raise ConfigError(
-                f"log key file {path} has mode {mode:04o}: expected 0600 "
-                f"(no access for group or others); fix it with `chmod 600 {path}`"
-            )
-        with os.fdopen(os.dup(fd), "rb") as f:
-            pem = f.read()
-    except OSError as e:
-        raise ConfigError(f"cannot read log key file {path}: {e.strerror}") from e
-    finally:
-        os.close(fd)
+    """Read the log key from `path`; ConfigError if missing, unreadable, exposed (not 0600) or bad."""
+    pem = read_key_file(path, "log key file", "create it with `suyuan init` or set SUYUAN_LOG_KEY")
     try:
         return LogSigner.from_pem(pem)
     except ConfigError as e:

@@ -43,7 +43,6 @@ import hmac
 import json
 import os
 import re
-import stat
 import unicodedata
 import uuid
 from collections.abc import Mapping
@@ -62,6 +61,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from suyuan.errors import ConfigError, InputError, NotFound, SuyuanError
+from suyuan.keyfiles import KEY_FILE_MODE, read_key_file, write_key_file
 from suyuan.trace.vault_models import Person, PersonAccess
 
 __all__ = [
@@ -95,7 +95,6 @@ MAX_TEXT = 200  # reader ids, purposes, `by`
 INSPECTOR_ROLE = "inspector"
 COMMITMENT_SCHEME = "hmac-sha256"
 MASTER_KEY_BYTES = 32
-KEY_FILE_MODE = 0o600
 KEY_FILE_NAME = "vault.key"
 
 _HKDF_INFO_KEK = b"suyuan/vault/v1/key-encryption-key"
@@ -546,9 +545,8 @@ def _decode_master_key(text: Any, source: str) -> bytes:
 def create_master_key_file(path: Path) -> bytes:
     """Generate a master key and write it to `path` (base64, mode 0600).
 
-    Written to a temporary file and hard-linked into place, so a concurrent
-    reader never sees a half-written key and an existing key is never
-    overwritten (FileExistsError).
+    An existing key is never overwritten (FileExistsError: a concurrent
+    worker made it first; read that one).
     """
     path = Path(path)
     try:
@@ -556,53 +554,13 @@ def create_master_key_file(path: Path) -> bytes:
     except OSError as e:
         raise ConfigError(f"cannot create directory {path.parent}: {e.strerror}") from e
     key = os.urandom(MASTER_KEY_BYTES)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), KEY_FILE_MODE)  # umask can only clear bits
-            f.write(base64.b64encode(key) + b"\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        raise
-    except OSError as e:
-        raise ConfigError(f"cannot write vault key file {path}: {e.strerror}") from e
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_key_file(path, base64.b64encode(key) + b"\n", "vault key file")
     return key
 
 
 def load_master_key_file(path: Path) -> bytes:
-    """Read the master key from `path`; ConfigError if missing, exposed or malformed.
-
-    Like ssh with private keys, refuses a file readable or writable by group or others.
-    """
-    path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError as e:
-        raise ConfigError(f"vault key file {path} does not exist: set SUYUAN_VAULT_KEY") from e
-    except OSError as e:
-        raise ConfigError(f"cannot read vault key file {path}: {e.strerror}") from e
-    try:
-        # Check the opened file itself, so the check and the read agree.
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(f"vault key file {path} is not a regular file")
-        mode = stat.S_IMODE(st.st_mode)
-        if os.name == "posix" and mode & 0o077:
-            raise ConfigError(
-                f"vault key file {path} has mode {mode:04o}: expected 0600 "
-                f"(no access for group or others); fix it with `chmod 600 {path}`"
-            )
-        with os.fdopen(os.dup(fd), "rb") as f:
-            text = f.read(1024)
-    except OSError as e:
-        raise ConfigError(f"cannot read vault key file {path}: {e.strerror}") from e
-    finally:
-        os.close(fd)
+    """Read the master key from `path`; ConfigError if missing, exposed (not 0600) or malformed."""
+    text = read_key_file(path, "vault key file", "set SUYUAN_VAULT_KEY", limit=1024)
     return _decode_master_key(text, f"vault key file {path}")
 
 

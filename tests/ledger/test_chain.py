@@ -11,7 +11,8 @@ from sqlalchemy import select
 from suyuan.errors import Conflict, InputError
 from suyuan.ledger.chain import append
 from suyuan.ledger.entry import ZERO_HASH, ParsedEntry
-from suyuan.ledger.models import Entry, QueueItem
+from suyuan.ledger.models import Entry, Leaf, QueueItem
+from suyuan.ledger.sequencer import Sequencer
 from suyuan.ledger.proofs import leaf_hash
 from tests.ledger.helpers import item_key, statement
 
@@ -96,19 +97,28 @@ def _hammer(engine, keys):
     return results
 
 
-def test_32_concurrent_writers_on_one_key_make_one_contiguous_chain(engine):
+def _assert_all_in_the_log(engine, signer, results):
+    size = Sequencer(engine, "test.suyuan.example/log", signer).integrate_all()
+    with engine.connect() as conn:
+        logged = set(conn.execute(select(Entry.hash).join(Leaf, Leaf.entry_id == Entry.id)).scalars())
+    assert size == len(logged) and {r.hash for r in results} <= {bytes(h) for h in logged}
+
+
+def test_32_concurrent_writers_on_one_key_make_one_contiguous_chain(engine, log_signer):
     key = item_key(7, "HOT")
     results = _hammer(engine, [key] * 32)
     assert sorted(r.seq for r in results) == list(range(32))
     _assert_contiguous(_chain(engine, key))
+    _assert_all_in_the_log(engine, log_signer, results)
 
 
-def test_32_concurrent_writers_on_distinct_keys(engine):
+def test_32_concurrent_writers_on_distinct_keys(engine, log_signer):
     keys = [item_key(8, f"K{i}") for i in range(32)]
     results = _hammer(engine, keys)
     assert all(r.seq == 0 for r in results) and len(results) == 32
     for key in keys:
         _assert_contiguous(_chain(engine, key))
+    _assert_all_in_the_log(engine, log_signer, results)
 
 
 def test_concurrent_retries_of_one_statement_record_it_once(engine):

@@ -131,3 +131,29 @@ def test_concurrent_retries_of_one_statement_record_it_once(engine):
         t.join()
     assert sum(r.created for r in results) == 1 and len({r.hash for r in results}) == 1
     assert len(_chain(engine, item_key(9, "RETRY"))) == 1
+
+
+def test_appends_to_different_keys_do_not_wait_on_each_other(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time by design; this is PostgreSQL's promise")
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from suyuan.ledger.chain import append_in
+
+    busy = item_key(10, "BUSY")
+    append(engine, statement(busy))
+    holder = engine.connect()
+    tx = holder.begin()
+    append_in(holder, statement(busy))  # holds the lock on BUSY's chain, uncommitted
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert append_in(conn, statement(item_key(10, "FREE"))).seq == 0
+        with pytest.raises(OperationalError, match="lock timeout"):
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                append_in(conn, statement(busy))
+    finally:
+        tx.rollback()
+        holder.close()

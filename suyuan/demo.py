@@ -691,6 +691,11 @@ def _report(out: TextIO, settings: Settings, cast: Cast, plan: Plan, result: Out
     crab = plan.item_keys[CRAB.name][0]
     recalled = make_key(gtin=RICE_B.gtin, lot=RICE_B.lot)
     suspicious = plan.item_keys[CRYSTAL.name][9]
+    recalled_item = plan.item_keys[RICE_B.name][0]
+    w(f"\nOpen in a browser, after `suyuan serve` (what a shopper's QR code leads to):\n")
+    w(f"  the crab's scan page               {BASE}/{crab}\n")
+    w(f"  a bag from the recalled rice batch {BASE}/{recalled_item}\n")
+    w(f"  an unregistered code               {BASE}/01/{CRAB.gtin}/21/FAKE0001\n")
     w(f"\nTry, after `suyuan serve` ({BASE}/docs for the whole API):\n")
     w(f"  seafood item, caught to reviewed   curl {BASE}/v1/goods/{crab}\n")
     w(f"  its journey (entries)              curl {BASE}/v1/chains/{crab}\n")

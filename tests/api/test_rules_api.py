@@ -242,3 +242,27 @@ def test_parcel_weight_below_its_contents_is_flagged(client, cast, story):
     ok(post(client, cast.merchant, parcel, "pack", {"items": [a, b], "courier": cast.courier.id}))
     body = ok(post(client, cast.courier, parcel, "dispatch", {**DISPATCH, "weight_g": 1500}))
     assert flag_codes(body) == ["weight_below_contents"] and "2000 g" in body["flags"][0]["detail"]
+
+
+def test_every_role_is_refused_every_event_type_it_may_not_append(client, cast, story):
+    """The whole role x event-type matrix: each forbidden pair is 403 and writes nothing."""
+    from suyuan.trace.events import EVENT_TYPES, TOKEN_HOLDER
+    from suyuan.trace.parties import ROLES
+
+    keys = {"item": story.item("M1"), "batch": story.batch, "product": story.product,
+            "parcel": f"00/{sscc(2)}"}
+    who = {"producer": cast.producer, "merchant": cast.merchant, "platform": cast.platform,
+           "courier": cast.courier, "inspector": cast.inspector, "admin": cast.admin}
+    checked = []
+    for spec in EVENT_TYPES.values():
+        key = keys[spec.keys[0]]
+        for role in ROLES:
+            if role in spec.roles:
+                continue
+            before = chain_len(client, key)
+            r = post(client, who[role], key, spec.name, {})
+            expected = 401 if spec.roles == (TOKEN_HOLDER,) else 403
+            assert r.status_code == expected, (role, spec.name, r.text)
+            assert chain_len(client, key) == before, (role, spec.name)
+            checked.append((role, spec.name))
+    assert len(checked) >= 60

@@ -18,7 +18,12 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+# Kept open: as many as the server's threadpool (AnyIO's default, 40) has threads, so busy
+# handlers reuse connections instead of opening and closing overflow ones on every request.
+POOL_SIZE = 40
+
+
+def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -32,7 +37,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if parsed.drivername == "postgresql":
         # SQLAlchemy 2.1 defaults to psycopg 3; suyuan ships psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg2")
-    return create_engine(parsed, pool_size=pool_size, max_overflow=40, pool_pre_ping=True)
+    # Overflow stays small so two workers stay under PostgreSQL's default max_connections (100).
+    return create_engine(parsed, pool_size=pool_size, max_overflow=8, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -1,10 +1,13 @@
 """The public record of a code: what a consumer sees after scanning it.
 
-`public_record` gathers, in a handful of indexed reads, the goods a key names
-(item, batch, product or parcel), its producer's real-name identity, the
-batch's origin and certificates, the journey (the item's chain, its batch's
-and product's chains, and the chains of the parcels it travelled in while
-packed), how far the log has checkpointed those entries, and the warnings.
+`public_record` gathers, in three indexed reads on one connection, the goods a
+key names (item, batch, product or parcel) with its producer's real-name
+identity and the batch's origin and certificates; the journey (the item's
+chain, its batch's and product's chains, and the chains of the parcels it
+travelled in while packed); and the names of the parties in it. Then how far
+the log has checkpointed those entries, and the warnings. The scan page is the
+busiest page there is, so its statements are built once and each read is one
+round trip.
 
 Only what a public page may show leaves this module: event data is copied
 field by field from an allow-list per event type, so buyers' orders and
@@ -16,11 +19,12 @@ Odd or legacy entries are shown with what can be read, never an error.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from suyuan.ledger.models import Checkpoint, Entry, Leaf
 from suyuan.scanners.gs1 import make_key
@@ -39,6 +43,8 @@ flags_t = Flag.__table__
 CHINA = timezone(timedelta(hours=8), "CST")  # China keeps one zone and no daylight saving
 MAX_ENTRIES = 2000  # per page: chains of one item are short; a runaway parcel chain is cut here
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,111 +119,142 @@ def today_in_china(now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(CHINA).date()
 
 
-# --- finding the goods ----------------------------------------------------------------
+# --- the reads, built once ----------------------------------------------------------------
+
+# The product and its owner's public identity, and the batch: joined to the goods in the first read.
+_PRODUCT = (products_t.c.name.label("product_name"), products_t.c.category, products_t.c.priority,
+            products_t.c.net_weight_g, parties_t.c.kind.label("p_kind"), parties_t.c.name.label("p_name"),
+            parties_t.c.uscc, parties_t.c.licences, parties_t.c.status.label("p_status"))
+_BATCH = (batches_t.c.key.label("b_key"), batches_t.c.lot, batches_t.c.production_date,
+          batches_t.c.expiry_date, batches_t.c.origin_region, batches_t.c.recalled)
+
+
+def _with_product(goods, gtin):  # noqa: ANN001, ANN202
+    return (goods.outerjoin(products_t, products_t.c.gtin == gtin)
+            .outerjoin(parties_t, parties_t.c.id == products_t.c.owner))
+
+
+_FAR_FLAG = (select(flags_t.c.detail).where(flags_t.c.key == items_t.c.key, flags_t.c.code == "serial_far_apart")
+             .limit(1).scalar_subquery())
+PARCEL_SEP = " "  # parcel keys are 00/ and digits
+_PARCELS = (select(func.aggregate_strings(contents_t.c.parcel_key, PARCEL_SEP))
+            .where(contents_t.c.item_key == items_t.c.key).scalar_subquery())
+# `/01/{gtin}/21/{serial}` names an item whatever its lot (a serial is unique within its GTIN),
+# so items are looked up by (gtin, serial); `find` prefers the row whose key is the one asked for.
+_FIND = {
+    "item": select(items_t.c.key, items_t.c.gtin, items_t.c.batch_key, items_t.c.serial, items_t.c.state,
+                   *_PRODUCT, *_BATCH, _FAR_FLAG.label("far_flag"), _PARCELS.label("parcels"))
+    .select_from(_with_product(items_t, items_t.c.gtin).outerjoin(batches_t, batches_t.c.key == items_t.c.batch_key))
+    .where(items_t.c.gtin == bindparam("gtin"), items_t.c.serial == bindparam("serial")),
+    "batch": select(batches_t.c.key, batches_t.c.gtin, *_PRODUCT, *_BATCH)
+    .select_from(_with_product(batches_t, batches_t.c.gtin)).where(batches_t.c.key == bindparam("key")),
+    "product": select(products_t.c.gtin, *_PRODUCT)
+    .select_from(products_t.outerjoin(parties_t, parties_t.c.id == products_t.c.owner))
+    .where(products_t.c.gtin == bindparam("gtin")),
+    "parcel": select(parcels_t.c.key, parcels_t.c.state,
+                     select(func.count()).select_from(items_t).where(items_t.c.parcel_key == parcels_t.c.key)
+                     .scalar_subquery().label("items"))
+    .where(parcels_t.c.key == bindparam("key")),
+}
+
+# The leaf index as a correlated lookup, not an outer join: without fresh planner statistics
+# PostgreSQL hashes the whole log_leaves table for a join; this is one index probe per entry.
+_ENTRY = (entries_t.c.id, entries_t.c.key, entries_t.c.seq, entries_t.c.hash, entries_t.c.canonical,
+          select(leaves_t.c.idx).where(leaves_t.c.entry_id == entries_t.c.id).scalar_subquery().label("idx"))
+_CHAINS = (select(*_ENTRY).where(entries_t.c.key.in_(bindparam("keys", expanding=True)))
+           .order_by(entries_t.c.key, entries_t.c.seq).limit(MAX_ENTRIES))
+_NAMES = select(parties_t.c.id, parties_t.c.kind, parties_t.c.name).where(
+    parties_t.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def find(conn: Connection, ref: KeyRef) -> tuple[str, Any] | None:
     """The registered row a resolver path names, with its canonical key; None if unregistered.
 
-    `/01/{gtin}/21/{serial}` names an item whatever its lot (a serial is unique
-    within its GTIN), so an item is also looked up by (gtin, serial); a path
-    that names a lot must name the item's lot.
+    The row carries the product and its owner (`product_name`, `p_*`; None
+    when unknown), for items and batches the batch (`b_key`, `lot`, ...), and
+    for items the far-apart flag and the parcels it was packed in.
+    A path that names a lot must name the item's lot.
     """
-    if ref.kind == "product":
-        row = conn.execute(select(products_t).where(products_t.c.gtin == ref.gtin)).first()
-        return (ref.key, row) if row else None
-    if ref.kind == "batch":
-        row = conn.execute(select(batches_t).where(batches_t.c.key == ref.key)).first()
-        return (ref.key, row) if row else None
-    if ref.kind == "parcel":
-        row = conn.execute(select(parcels_t).where(parcels_t.c.key == ref.key)).first()
-        return (ref.key, row) if row else None
-    row = conn.execute(select(items_t).where(items_t.c.key == ref.key)).first()
-    if row is None:
-        row = conn.execute(select(items_t).where(items_t.c.gtin == ref.gtin, items_t.c.serial == ref.serial)
-                           .limit(1)).first()
-        if row is None:
-            return None
-        if ref.lot is not None and row.batch_key != make_key(gtin=ref.gtin, lot=ref.lot):
-            return None  # the label's lot is not the item's: treat as not ours
+    rows = conn.execute(_FIND[ref.kind], {"key": ref.key, "gtin": ref.gtin, "serial": ref.serial}).all()
+    if not rows:
+        return None
+    if ref.kind != "item":
+        return ref.key, rows[0]
+    row = next((r for r in rows if r.key == ref.key), rows[0])
+    if row.key != ref.key and ref.lot is not None and row.batch_key != make_key(gtin=ref.gtin, lot=ref.lot):
+        return None  # the label's lot is not the item's: treat as not ours
     return row.key, row
 
 
 # --- assembling the record ----------------------------------------------------------------
 
+RecordCheck = Callable[[Connection, str], ScanStats | None]
 
-def public_record(engine: Engine, ref: KeyRef, *, on_found: Callable[[str], ScanStats | None] | None = None,
+
+def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | None = None,
                   clone_count: int | None = None, checkpoint_size: int | None = None,
                   now: datetime | None = None) -> PublicRecord | None:
     """The public record of the goods `ref` names; None when nothing is registered under it.
 
-    `on_found(key)` runs once the goods are known to exist, before the record
-    is read: the resolver logs the consumer's check there, so the page counts
-    itself. A serial checked `clone_count` times or more, or in two provinces
-    too quickly, gets the possible-clone warning.
+    `record_check(conn, key)` logs the consumer's check once the goods are
+    known to exist, in the same transaction as the reads and last, so the page
+    counts itself without a second connection and holds the key's scan totals
+    locked only until the commit that follows. If the write fails the shopper
+    still gets the page, without the totals. A serial checked `clone_count`
+    times or more, or in two provinces too quickly, gets the possible-clone warning.
     """
-    with engine.connect().execution_options(readonly=True) as conn:
+    conn = engine.connect()
+    if record_check is None:
+        conn.execution_options(readonly=True)  # a write-free read: SQLite need not take the write lock
+    with conn:
         found = find(conn, ref)
         if found is None:
             return None
         key, row = found
-        scans = on_found(key) if on_found is not None else None
-        rec = PublicRecord(key=key, kind=ref.kind, ref=ref, scans=scans)
+        rec = PublicRecord(key=key, kind=ref.kind, ref=ref)
         chains: dict[str, str] = {}  # key -> level
+        gtin, batch = None, None
+        if ref.kind == "parcel":
+            rec.parcel = {"sscc": ref.sscc, "state": row.state, "items": row.items}
+            chains[key] = "parcel"
+        else:
+            gtin = row.gtin
+            chains[make_key(gtin=gtin)] = "product"
+            if row.p_kind is not None:
+                rec.product = {"gtin": gtin, "name": row.product_name, "category": row.category,
+                               "priority": bool(row.priority), "net_weight_g": row.net_weight_g}
+                rec.producer = _producer(row)
+            if ref.kind != "product" and row.b_key is not None:
+                batch = row
+                chains[row.b_key] = "batch"
         parcels: set[str] = set()
-        gtin, batch_key = None, None
         if ref.kind == "item":
-            gtin, batch_key = row.gtin, row.batch_key
             rec.item = {"serial": row.serial, "state": row.state}
             chains[key] = "item"
-            parcels = set(conn.execute(select(contents_t.c.parcel_key).where(contents_t.c.item_key == key))
-                          .scalars())
+            # The chains of the parcels it travelled in, while it was packed.
+            parcels = set(row.parcels.split(PARCEL_SEP)) if row.parcels else set()
             chains |= dict.fromkeys(parcels, "parcel")
-        elif ref.kind == "batch":
-            gtin, batch_key = row.gtin, key
-        elif ref.kind == "product":
-            gtin = row.gtin
-        else:
-            rec.parcel = {"sscc": ref.sscc, "state": row.state,
-                          "items": conn.execute(select(func.count()).select_from(items_t)
-                                                .where(items_t.c.parcel_key == key)).scalar()}
-            chains[key] = "parcel"
-        if batch_key:
-            chains[batch_key] = "batch"
-        batch = None
-        if gtin:
-            chains[make_key(gtin=gtin)] = "product"
-            product = conn.execute(select(products_t, parties_t.c.kind.label("p_kind"),
-                                          parties_t.c.name.label("p_name"), parties_t.c.uscc,
-                                          parties_t.c.licences, parties_t.c.status)
-                                   .join(parties_t, parties_t.c.id == products_t.c.owner)
-                                   .where(products_t.c.gtin == gtin)).first()
-            if product is not None:
-                rec.product = {"gtin": gtin, "name": product.name, "category": product.category,
-                               "priority": bool(product.priority), "net_weight_g": product.net_weight_g}
-                rec.producer = _producer(product)
-            if batch_key:
-                batch = conn.execute(select(batches_t).where(batches_t.c.key == batch_key)).first()
-        rows = conn.execute(
-            select(entries_t.c.id, entries_t.c.key, entries_t.c.seq, entries_t.c.hash, entries_t.c.canonical,
-                   leaves_t.c.idx)
-            .outerjoin(leaves_t, leaves_t.c.entry_id == entries_t.c.id)
-            .where(entries_t.c.key.in_(list(chains)))
-            .order_by(entries_t.c.key, entries_t.c.seq).limit(MAX_ENTRIES)).all()
-        raw = [(r, _statement(r.canonical)) for r in rows]
+        raw = [(r, _statement(r.canonical)) for r in conn.execute(_CHAINS, {"keys": list(chains)})]
         if parcels:
             raw = _while_packed(raw, parcels, key)
         party_ids = {p for _, st in raw for p in _party_refs(st)}
         names = {}
         if party_ids:
-            names = {p.id: masking.public_name(p.kind, p.name) for p in conn.execute(
-                select(parties_t.c.id, parties_t.c.kind, parties_t.c.name).where(parties_t.c.id.in_(party_ids)))}
-        far_flag = None
-        if ref.kind == "item":
-            far_flag = conn.execute(select(flags_t.c.detail).where(flags_t.c.key == key,
-                                    flags_t.c.code == "serial_far_apart").limit(1)).scalar()
+            names = {p.id: masking.public_name(p.kind, p.name)
+                     for p in conn.execute(_NAMES, {"ids": sorted(party_ids)})}
+        far_flag = row.far_flag if ref.kind == "item" else None
         if checkpoint_size is None:
             checkpoint_size = conn.execute(select(func.max(checkpoints_t.c.size))).scalar() or 0
+        scans = None
+        if record_check is not None:
+            try:
+                scans = record_check(conn, key)
+                conn.commit()
+            except Exception:  # noqa: BLE001 - a failed scan log must not cost the shopper the page
+                logger.exception("could not log a consumer scan of %s", key)
+                conn.rollback()
+                scans = None
+    rec.scans = scans
     rec.checkpoint_size = checkpoint_size
     hidden = {str(st.get("data", {}).get("review")) for _, st in raw if st.get("type") == "hide_review"}
     shown = [(r, st) for r, st in raw
@@ -282,7 +319,7 @@ def _party_refs(st: dict[str, Any]) -> list[str]:
 def _producer(row: Any) -> dict[str, Any]:
     licences = row.licences if isinstance(row.licences, list) else []
     return {"name": masking.public_name(row.p_kind, row.p_name), "kind": row.p_kind,
-            "uscc": row.uscc, "status": row.status,
+            "uscc": row.uscc, "status": row.p_status,
             "licences": [{k: lic.get(k) for k in ("type", "number", "valid_from", "valid_to") if lic.get(k)}
                          for lic in licences if isinstance(lic, dict)]}
 
@@ -338,13 +375,13 @@ def _origin(origin: dict[str, Any]) -> dict[str, Any]:
 
 def _batch(row: Any, raw: list[tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "key": row.key, "lot": row.lot, "production_date": row.production_date.isoformat(),
+        "key": row.b_key, "lot": row.lot, "production_date": row.production_date.isoformat(),
         "expiry_date": row.expiry_date.isoformat() if row.expiry_date else None,
         "origin": {"region": row.origin_region, "region_name": regions.name(row.origin_region)},
         "recalled": bool(row.recalled),
     }
     for r, st in raw:
-        if r.key != row.key:
+        if r.key != row.b_key:
             continue
         data = st.get("data") if isinstance(st.get("data"), dict) else {}
         if st.get("type") == "register":

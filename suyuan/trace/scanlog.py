@@ -4,9 +4,11 @@ A consumer's check is a read, so it is recorded outside the ledger. What is
 kept: the key, the time, and the prefecture-level GB/T 2260 region when the
 client offered one (`?region=` or an `X-Region` header); never an IP address.
 Each check appends a `consumer_scans` row and upserts the key's
-`consumer_scan_stats` row in one statement that returns the new totals, so the
-page learns "first checked at T in region R; checked N times" without a scan
-of the log.
+`consumer_scan_stats` row, returning the new totals, so the page learns "first
+checked at T in region R; checked N times" without a scan of the log. On
+PostgreSQL both writes are one statement (the append as a data-modifying
+`WITH`); the write runs inside the page's own read transaction, so a scan costs
+no second connection.
 
 A serialised item is one physical thing: a code checked very often, or in two
 provinces within a short window, is probably printed on more than one box.
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from suyuan.config import Settings
@@ -41,21 +43,14 @@ class ScanStats:
     far_detail: str | None = None
 
 
-def _insert(engine: Engine):  # noqa: ANN202
-    return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(stats_t)
-
-
-def record_scan(engine: Engine, settings: Settings, key: str, region: str | None,
-                now: datetime | None = None) -> ScanStats:
-    """Record one consumer check of `key` (a registered code) and return its totals."""
-    now = now or datetime.now(UTC)
-    region = regions.coarse(region)
-    ins = _insert(engine).values(
-        key=key, count=1, first_at=now, first_region=region, last_at=now,
-        region=region, region_at=now if region else None)
+def _upsert(insert):  # noqa: ANN001, ANN202
+    """The stats upsert for one dialect's INSERT, with bound parameters, built once per process."""
+    ins = insert(stats_t).values(
+        key=bindparam("s_key"), count=1, first_at=bindparam("s_now"), first_region=bindparam("s_region"),
+        last_at=bindparam("s_now"), region=bindparam("s_region"), region_at=bindparam("s_region_at"))
     has_region = ins.excluded.region.is_not(None)
     # SET expressions read the row's old values (both engines), so prev_* take the last region.
-    upsert = ins.on_conflict_do_update(index_elements=[stats_t.c.key], set_={
+    return ins.on_conflict_do_update(index_elements=[stats_t.c.key], set_={
         "count": stats_t.c.count + 1,
         "last_at": ins.excluded.last_at,
         "first_region": func.coalesce(stats_t.c.first_region, ins.excluded.region),
@@ -65,18 +60,35 @@ def record_scan(engine: Engine, settings: Settings, key: str, region: str | None
         "prev_region_at": case((has_region, stats_t.c.region_at), else_=stats_t.c.prev_region_at),
     }).returning(stats_t.c.count, stats_t.c.first_at, stats_t.c.first_region, stats_t.c.prev_region,
                  stats_t.c.prev_region_at, stats_t.c.far_at, stats_t.c.far_detail)
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # A lost scan after a crash costs nothing; an fsync per page view costs throughput.
-            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-        conn.execute(scans_t.insert().values(key=key, scanned=now, region=region))
-        row = conn.execute(upsert).one()
-        far_at, far_detail = aware(row.far_at), row.far_detail
-        if far_at is None and _far_apart(row.prev_region, aware(row.prev_region_at), region, now, settings):
-            far_at = now
-            far_detail = f"{row.prev_region}@{aware(row.prev_region_at).isoformat()} {region}@{now.isoformat()}"
-            conn.execute(update(stats_t).where(stats_t.c.key == key)
-                         .values(far_at=far_at, far_detail=far_detail[:200]))
+
+
+_APPEND = scans_t.insert().values(key=bindparam("s_key"), scanned=bindparam("s_now"), region=bindparam("s_region"))
+# PostgreSQL runs a data-modifying WITH exactly once even when unreferenced: one round trip for both writes.
+_UPSERT = {"postgresql": _upsert(postgresql.insert).add_cte(_APPEND.cte("logged")), "sqlite": _upsert(sqlite.insert)}
+
+
+def record_scan(conn: Connection, settings: Settings, key: str, region: str | None,
+                now: datetime | None = None) -> ScanStats:
+    """Record one consumer check of `key` (a registered code) in `conn`'s transaction; return its totals.
+
+    The caller commits. The totals row stays locked until then, so the caller
+    should write last and commit at once.
+    """
+    now = now or datetime.now(UTC)
+    region = regions.coarse(region)
+    params = {"s_key": key, "s_now": now, "s_region": region, "s_region_at": now if region else None}
+    if conn.dialect.name == "postgresql":
+        # A lost scan after a crash costs nothing; an fsync per page view costs throughput.
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        row = conn.execute(_UPSERT["postgresql"], params).one()
+    else:
+        conn.execute(_APPEND, params)
+        row = conn.execute(_UPSERT["sqlite"], params).one()
+    far_at, far_detail = aware(row.far_at), row.far_detail
+    if far_at is None and _far_apart(row.prev_region, aware(row.prev_region_at), region, now, settings):
+        far_at = now
+        far_detail = f"{row.prev_region}@{aware(row.prev_region_at).isoformat()} {region}@{now.isoformat()}"
+        conn.execute(update(stats_t).where(stats_t.c.key == key).values(far_at=far_at, far_detail=far_detail[:200]))
     return ScanStats(row.count, aware(row.first_at), row.first_region, far_at, far_detail)
 
 

@@ -8,8 +8,8 @@ answers several ways: the HTML page for a browser; the traceability record
 as JSON for `Accept: application/json` or `?linkType=gs1:traceability`; and
 the list of links (an RFC 9264 linkset) for `?linkType=all`.
 
-Every consumer check is logged anonymously (`suyuan.trace.scanlog`) before
-the page is built, so the page counts itself. An unregistered or malformed
+Every consumer check is logged anonymously (`suyuan.trace.scanlog`) in the
+transaction that reads the page, so the page counts itself. An unregistered or malformed
 code gets a red warning page (404, 400), never a server error. Reviews and
 complaints arrive as plain HTML form posts carrying the review token and go
 through the same capture path as `POST /v1/events` with `Bearer rv_...`.
@@ -17,19 +17,21 @@ through the same capture path as `POST /v1/events` with `Bearer rv_...`.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 import uuid
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from starlette.concurrency import run_in_threadpool
 
 from suyuan.api import scanview
@@ -42,15 +44,15 @@ from suyuan.trace import regions
 from suyuan.trace.capture import REVIEW_TOKEN_PREFIX, capture
 from suyuan.trace.goods import KeyRef, key_ref
 from suyuan.trace.public import PublicRecord, Warning, public_record
-from suyuan.trace.scanlog import record_scan
+from suyuan.trace.scanlog import ScanStats, record_scan
 
-logger = logging.getLogger("suyuan.resolver")
 router = APIRouter(tags=["resolver (GS1 Digital Link)"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 
 TRACEABILITY = ("gs1:traceability", "https://gs1.org/voc/traceability", "https://ref.gs1.org/voc/traceability")
 REGION_HEADER = "x-region"
 CHECKPOINT_TTL = 1.0  # seconds: a checkpoint is at most this stale on the page
+PAGE_THREADS = 8  # pages built at once per process (see _in_thread)
 
 
 class _CheckpointSize:
@@ -166,17 +168,11 @@ def _build(request: Request, engine, settings: Settings, ref: KeyRef, *, count: 
     """Look the goods up, log the check once they are known to exist, and assemble the record."""
     region = _region(request)
 
-    def log_check(key: str):  # noqa: ANN202
-        if not count:
-            return None
-        try:
-            return record_scan(engine, settings, key, region)
-        except Exception:  # noqa: BLE001 - a failed scan log must not cost the shopper the page
-            logger.exception("could not log a consumer scan of %s", key)
-            return None
+    def log_check(conn: Connection, key: str) -> ScanStats:
+        return record_scan(conn, settings, key, region)
 
-    return public_record(engine, ref, on_found=log_check, clone_count=settings.scan_clone_count,
-                         checkpoint_size=_checkpoint_size(request))
+    return public_record(engine, ref, record_check=log_check if count else None,
+                         clone_count=settings.scan_clone_count, checkpoint_size=_checkpoint_size(request))
 
 
 def _headers(request: Request, key: str) -> dict[str, str]:
@@ -242,29 +238,42 @@ def _not_ours(request: Request, mode: str, lang: str, key: str, warning: Warning
         "other_lang_url": other}, status_code=status, headers={"Vary": "Accept", "Cache-Control": "no-cache"})
 
 
+async def _in_thread(request: Request, **path: str | None) -> Response:
+    """`_resolve` on a worker thread, at most PAGE_THREADS at once.
+
+    Each page holds one database connection while it is built and spends most
+    of its time waiting on it; past a few threads, more of them only contend
+    for the GIL (and the pool), so further requests wait here, in the event loop.
+    """
+    limiter = getattr(request.app.state, "resolver_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.resolver_limiter = anyio.CapacityLimiter(PAGE_THREADS)
+    return await anyio.to_thread.run_sync(partial(_resolve, request, **path), limiter=limiter)
+
+
 @router.get("/01/{gtin}/10/{lot}/21/{serial}", summary="Item page (GS1 Digital Link, lot and serial)")
-def item_with_lot(request: Request, gtin: str, lot: str, serial: str) -> Response:
-    return _resolve(request, gtin=gtin, lot=lot, serial=serial)
+async def item_with_lot(request: Request, gtin: str, lot: str, serial: str) -> Response:
+    return await _in_thread(request, gtin=gtin, lot=lot, serial=serial)
 
 
 @router.get("/01/{gtin}/21/{serial}", summary="Item page (GS1 Digital Link, serial)")
-def item(request: Request, gtin: str, serial: str) -> Response:
-    return _resolve(request, gtin=gtin, serial=serial)
+async def item(request: Request, gtin: str, serial: str) -> Response:
+    return await _in_thread(request, gtin=gtin, serial=serial)
 
 
 @router.get("/01/{gtin}/10/{lot}", summary="Batch page (GS1 Digital Link, lot)")
-def batch(request: Request, gtin: str, lot: str) -> Response:
-    return _resolve(request, gtin=gtin, lot=lot)
+async def batch(request: Request, gtin: str, lot: str) -> Response:
+    return await _in_thread(request, gtin=gtin, lot=lot)
 
 
 @router.get("/01/{gtin}", summary="Product page (GS1 Digital Link, GTIN)")
-def product(request: Request, gtin: str) -> Response:
-    return _resolve(request, gtin=gtin)
+async def product(request: Request, gtin: str) -> Response:
+    return await _in_thread(request, gtin=gtin)
 
 
 @router.get("/00/{sscc}", summary="Parcel page (GS1 Digital Link, SSCC)")
-def parcel(request: Request, sscc: str) -> Response:
-    return _resolve(request, sscc=sscc)
+async def parcel(request: Request, sscc: str) -> Response:
+    return await _in_thread(request, sscc=sscc)
 
 
 # --- reviews and complaints ------------------------------------------------------------------

@@ -111,7 +111,7 @@ class Item(Base):
     courier: Mapped[str | None] = mapped_column(String(36), ForeignKey(PARTY))
     # registered | listed | sold | dispatched | delivered | returned
     state: Mapped[str] = mapped_column(String(16))
-    parcel_key: Mapped[str | None] = mapped_column(String(200))
+    parcel_key: Mapped[str | None] = mapped_column(String(200), index=True)
     last_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_region: Mapped[str | None] = mapped_column(String(6))
     last_region_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

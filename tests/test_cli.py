@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from sqlalchemy import select, text
 from suyuan.ledger.db import make_engine
 from suyuan.ledger.models import Entry
 from tests.ledger.helpers import item_key, statement
+from tests.server import running_server
 
 
 @pytest.fixture
@@ -100,28 +100,10 @@ def test_log_integrate_reports_the_tree_size(env, db_url, tmp_path):
     assert "tree size 3" in suyuan(env, "log", "integrate").stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_integrates_in_the_background(env):
     # The 1 s goal is measured by bench/bench_ledger.py; here a generous bound
     # only proves the background sequencer runs without being asked.
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "suyuan.cli", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/log/checkpoint").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("server did not start")
+    with running_server(env) as base:
         from suyuan.trace.parties import create_party
 
         engine = make_engine(env["SUYUAN_DATABASE_URL"])
@@ -140,6 +122,3 @@ def test_serve_integrates_in_the_background(env):
             pytest.fail("entry not integrated by the background sequencer")
         assert httpx.get(f"{base}/v1/events/{r.json()['hash']}/receipt").status_code == 200
         assert httpx.get(f"{base}/docs").status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

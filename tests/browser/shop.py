@@ -7,9 +7,6 @@ draws the README's picture of the scan page.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +19,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from suyuan.ledger.db import make_engine
 from suyuan.trace.parties import create_party
 from tests.api.conftest import Who
+from tests.server import running_server
 from tests.api.world import BATCH, DISPATCH, PRODUCT, Story, at, gtin, ok, post
 
 USCC = "91320700MA1XXXXX0" + stdnum_uscc.calc_check_digit("91320700MA1XXXXX0")
@@ -31,39 +29,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PHONE = {"width": 390, "height": 844}  # a common phone viewport, CSS pixels
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(db_url: str, data_dir: Path) -> Iterator[str]:
     """`suyuan serve` on a free port, as a user runs it; yields its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUYUAN_")}
     env |= {"SUYUAN_DATA_DIR": str(data_dir), "SUYUAN_DATABASE_URL": db_url,
             "SUYUAN_LOG_ORIGIN": "shop.suyuan.example/log", "SUYUAN_INTEGRATE_INTERVAL": "0.05"}
-    port = _free_port()
-    log = open(data_dir.parent / f"server-{port}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "suyuan.cli", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/log/key").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start; see {log.name}")
-            time.sleep(0.05)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with running_server(env, log=data_dir.parent / f"server-{data_dir.name}.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def cast(db_url: str) -> SimpleNamespace:

@@ -26,7 +26,7 @@ from suyuan.scanners.gs1 import digital_link_uri
 from suyuan.scanners.queue import ScanQueue
 from tests.api.world import DISPATCH, gtin
 from tests.scanners.stock import sold_items
-from tests.test_cli import _free_port
+from tests.server import free_port, running_server
 
 N = 150
 
@@ -64,7 +64,7 @@ def test_sync_killed_midway_loses_nothing_and_duplicates_nothing(env, db_url, tm
     codes = [digital_link_uri(k, "https://id.example.cn") for k in [*stock.keys, fake]] + ["not a code"]
 
     # 1. The server is down: every scan is queued, the garbage line is refused on the spot.
-    down = f"http://127.0.0.1:{_free_port()}"
+    down = f"http://127.0.0.1:{free_port()}"
     r = _scan(env, "--action", "dispatch", "--server", down, *dispatch, stdin="\n".join(codes) + "\n")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
@@ -75,19 +75,7 @@ def test_sync_killed_midway_loses_nothing_and_duplicates_nothing(env, db_url, tm
     assert _pending(queue_path) == N + 1 and _dispatches(engine) == 0
 
     # 2. The server comes up; a sync uploading one scan per batch is killed midway.
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "suyuan.cli", "serve", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                if httpx.get(f"{base}/log/checkpoint").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("server did not start")
+    with running_server(env, timeout=20) as base:
         sync = subprocess.Popen([sys.executable, "-m", "suyuan.cli", "scan", "--sync", "--server", base,
                                  "--batch-size", "1"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
@@ -121,7 +109,4 @@ def test_sync_killed_midway_loses_nothing_and_duplicates_nothing(env, db_url, tm
         # 4. A third sync has nothing to do.
         r = _scan(env, "--sync", "--server", base)
         assert r.stdout.splitlines()[-1] == "sync: 0 recorded, 0 already recorded, 0 rejected, 0 still queued"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        engine.dispose()
+    engine.dispose()

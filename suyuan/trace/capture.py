@@ -36,6 +36,9 @@ from suyuan.scanners.gs1 import make_key, validate_key
 from suyuan.trace import events as ev
 from suyuan.trace import people, rules
 from suyuan.trace.goods import (
+    ROW_CACHE,
+    cache_rows,
+    forget_row,
     KeyRef,
     batch_row,
     batches_t,
@@ -239,9 +242,7 @@ class _Batch:
 
 
 def _lock_all(conn: Connection, refs: list[KeyRef]) -> set[str]:
-    """Lock the state rows of every subject, in key order; return the keys locked."""
-    if conn.dialect.name != "postgresql":
-        return {r.key for r in refs}  # BEGIN IMMEDIATE already serialises writers
+    """Read and lock the state rows of every subject, in key order, into the batch's row cache."""
     by_kind: dict[str, set[str]] = {}
     for r in refs:
         by_kind.setdefault(r.kind, set()).add(r.gtin if r.kind == "product" else r.key)
@@ -251,8 +252,10 @@ def _lock_all(conn: Connection, refs: list[KeyRef]) -> set[str]:
         values = sorted(by_kind.get(kind, ()))
         table, column = tables[kind]
         for i in range(0, len(values), 1000):
-            conn.execute(select(column).where(column.in_(values[i:i + 1000]))
-                         .order_by(column).with_for_update()).all()
+            query = select(table).where(column.in_(values[i:i + 1000])).order_by(column)
+            if conn.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE serialises writers
+                query = query.with_for_update()
+            cache_rows(conn, table, conn.execute(query).all())
     return {r.key for r in refs}
 
 
@@ -260,6 +263,16 @@ def _capture_atomic(conn: Connection, settings: Settings, items: list[tuple[dict
                     results: list[BatchResult], party: PartyView | None, now: datetime | None,
                     refused: dict[int, SuyuanError]) -> None:
     """All or nothing: prepare every event, append all entries in one go, then finish each."""
+    conn.info[ROW_CACHE] = {}
+    try:
+        _capture_atomic_in(conn, settings, items, results, party, now, refused)
+    finally:
+        conn.info.pop(ROW_CACHE, None)
+
+
+def _capture_atomic_in(conn: Connection, settings: Settings, items: list[tuple[dict[str, Any], str | None]],
+                       results: list[BatchResult], party: PartyView | None, now: datetime | None,
+                       refused: dict[int, SuyuanError]) -> None:
     prepared: list[tuple[BatchResult, _Prepared]] = []
     batch: _Batch | None = None
     for result, (st, sig) in zip(results, items):
@@ -426,10 +439,12 @@ def _party_with_role(conn: Connection, party_id: str, roles: tuple[str, ...], fi
 
 def _set_item(conn: Connection, key: str, **values: Any) -> None:
     conn.execute(update(items_t).where(items_t.c.key == key).values(**values))
+    forget_row(conn, items_t, key)
 
 
 def _set_parcel(conn: Connection, key: str, **values: Any) -> None:
     conn.execute(update(parcels_t).where(parcels_t.c.key == key).values(**values))
+    forget_row(conn, parcels_t, key)
 
 
 def _later(a: datetime | None, b: datetime) -> datetime:
@@ -728,6 +743,7 @@ def _recall(ctx: _Ctx) -> None:
     row = _need(batch_row(ctx.conn, ctx.ref.key), "batch", ctx.ref.key)
     rules.require(not row.recalled, f"Batch {row.key} is already recalled.", "already_recalled", "key")
     ctx.conn.execute(update(batches_t).where(batches_t.c.key == row.key).values(recalled=True))
+    forget_row(ctx.conn, batches_t, row.key)
 
 
 def _recall_lifted(ctx: _Ctx) -> None:
@@ -735,6 +751,7 @@ def _recall_lifted(ctx: _Ctx) -> None:
     rules.require(row.recalled, f"Batch {row.key} is not recalled: expected a recalled batch to lift.",
                   "not_recalled", "key")
     ctx.conn.execute(update(batches_t).where(batches_t.c.key == row.key).values(recalled=False))
+    forget_row(ctx.conn, batches_t, row.key)
 
 
 def _hide_review(ctx: _Ctx) -> None:

@@ -70,11 +70,41 @@ def new_serial(prefix: str = "") -> str:
 # --- state readers (used by capture inside its transaction) ---------------------------
 
 
+# conn.info key of an atomic batch's row cache: {(table, key): (row, locked)}.
+# Capture invalidates an entry whenever it writes that row (`forget_row`).
+ROW_CACHE = "suyuan.row_cache"
+
+
 def _one(conn: Connection, table, column, value, lock: bool):  # noqa: ANN001, ANN202
+    cache = conn.info.get(ROW_CACHE)
+    if cache is not None:
+        row, locked = cache.get((table.name, value), (None, False))
+        if row is not None and (locked or not lock):
+            return row
     query = select(table).where(column == value)
     if lock:
         query = query.with_for_update()
-    return conn.execute(query).first()
+    row = conn.execute(query).first()
+    if cache is not None and row is not None:
+        # SQLite's BEGIN IMMEDIATE already holds every row for this transaction.
+        cache[(table.name, value)] = (row, lock or conn.dialect.name != "postgresql")
+    return row
+
+
+def cache_rows(conn: Connection, table, rows) -> None:  # noqa: ANN001
+    """Keep rows read and locked up front by an atomic batch."""
+    cache = conn.info.get(ROW_CACHE)
+    if cache is not None:
+        column = "gtin" if table is products_t else "key"
+        for row in rows:
+            cache[(table.name, getattr(row, column))] = (row, True)
+
+
+def forget_row(conn: Connection, table, value: str) -> None:  # noqa: ANN001
+    """Drop a row from the batch's cache after writing it."""
+    cache = conn.info.get(ROW_CACHE)
+    if cache is not None:
+        cache.pop((table.name, value), None)
 
 
 def product_row(conn: Connection, gtin: str, lock: bool = False):  # noqa: ANN201

@@ -72,3 +72,20 @@ def test_batch_size_limit(client, cast, settings):
     r = batch(client, cast.producer, too_many)
     assert r.status_code == 422 and "at most 10000" in r.json()["detail"]
     assert ok(client.get(f"/v1/goods/01/{gtin(45)}"), 200)["name"] == PRODUCT["name"]
+
+
+def test_atomic_batch_sees_its_own_earlier_events(client, cast):
+    """Later events of a batch are judged on the state earlier ones left, not on what was read up front."""
+    story = Story(client, cast, n=43)
+    item = story.item("SEQ1")
+    sale = {"price": "88.00", "order": "c1:" + "ef" * 16}
+    listing = statement(item, "list", {"price": "88.00"})
+    first_sale = statement(item, "sell", sale)
+    r = batch(client, cast.merchant, [listing, first_sale, statement(item, "sell", sale)])
+    assert r.status_code == 409, r.text
+    assert [x["status"] for x in r.json()["results"]] == [424, 424, 409]
+    assert r.json()["results"][2]["error"]["rule"] == "already_sold"
+    assert len(client.get(f"/v1/chains/{item}").json()) == 1  # only the registration
+    body = ok(batch(client, cast.merchant, [listing, first_sale]), 200)
+    assert [x["status"] for x in body["results"]] == [201, 201]
+    assert client.get(f"/v1/goods/{item}").json()["state"] == "sold"

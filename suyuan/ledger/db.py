@@ -38,7 +38,9 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
         # SQLAlchemy 2.1 defaults to psycopg 3; suyuan ships psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg2")
     # Overflow stays small so two workers stay under PostgreSQL's default max_connections (100).
-    return create_engine(parsed, pool_size=pool_size, max_overflow=8, pool_pre_ping=True)
+    # values_plus_batch: executemany UPDATEs go in pages (psycopg2's execute_batch), not one by one.
+    return create_engine(parsed, pool_size=pool_size, max_overflow=8, pool_pre_ping=True,
+                         executemany_mode="values_plus_batch")
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -36,9 +36,12 @@ from suyuan.scanners.gs1 import make_key, validate_key
 from suyuan.trace import events as ev
 from suyuan.trace import people, rules
 from suyuan.trace.goods import (
+    PENDING,
     ROW_CACHE,
     cache_rows,
+    flush_writes,
     forget_row,
+    write_row,
     KeyRef,
     batch_row,
     batches_t,
@@ -263,11 +266,12 @@ def _capture_atomic(conn: Connection, settings: Settings, items: list[tuple[dict
                     results: list[BatchResult], party: PartyView | None, now: datetime | None,
                     refused: dict[int, SuyuanError]) -> None:
     """All or nothing: prepare every event, append all entries in one go, then finish each."""
-    conn.info[ROW_CACHE] = {}
+    conn.info[ROW_CACHE], conn.info[PENDING] = {}, {}
     try:
         _capture_atomic_in(conn, settings, items, results, party, now, refused)
     finally:
         conn.info.pop(ROW_CACHE, None)
+        conn.info.pop(PENDING, None)
 
 
 def _capture_atomic_in(conn: Connection, settings: Settings, items: list[tuple[dict[str, Any], str | None]],
@@ -291,6 +295,7 @@ def _capture_atomic_in(conn: Connection, settings: Settings, items: list[tuple[d
             result.captured = out
         else:
             prepared.append((result, out))
+    flush_writes(conn)
     if not prepared:
         return
     appended = append_batch_in(conn, [(p.statement, p.sig) for _, p in prepared], prepared[0][1].now)
@@ -438,13 +443,11 @@ def _party_with_role(conn: Connection, party_id: str, roles: tuple[str, ...], fi
 
 
 def _set_item(conn: Connection, key: str, **values: Any) -> None:
-    conn.execute(update(items_t).where(items_t.c.key == key).values(**values))
-    forget_row(conn, items_t, key)
+    write_row(conn, items_t, key, **values)
 
 
 def _set_parcel(conn: Connection, key: str, **values: Any) -> None:
-    conn.execute(update(parcels_t).where(parcels_t.c.key == key).values(**values))
-    forget_row(conn, parcels_t, key)
+    write_row(conn, parcels_t, key, **values)
 
 
 def _later(a: datetime | None, b: datetime) -> datetime:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from suyuan.config import Settings
 from suyuan.errors import InputError, NotFound
@@ -53,6 +53,9 @@ class KeyRef:
         return make_key(gtin=self.gtin, lot=self.lot) if self.lot else None
 
 
+_TABLES = {t.name: t for t in (products_t, batches_t, items_t, parcels_t)}
+
+
 def key_ref(key: str) -> KeyRef:
     """Parse a canonical key (InputError if it is not one)."""
     ais = split_key(key)
@@ -70,9 +73,32 @@ def new_serial(prefix: str = "") -> str:
 # --- state readers (used by capture inside its transaction) ---------------------------
 
 
-# conn.info key of an atomic batch's row cache: {(table, key): (row, locked)}.
-# Capture invalidates an entry whenever it writes that row (`forget_row`).
+# An atomic batch keeps, in conn.info, the state rows it has read ({(table, key):
+# (row, locked)}) and the state writes it has not sent yet ({(table, key): values}).
+# Reads see the writes at once; `flush_writes` sends them in bulk, before any
+# query that selects rows by something other than their key, and before the
+# batch's entries are appended.
 ROW_CACHE = "suyuan.row_cache"
+PENDING = "suyuan.pending_writes"
+
+
+class StateRow:
+    """A state row with this batch's unsent changes applied; read like a result row."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _values(row: Any) -> dict[str, Any]:
+    return dict(row._values) if isinstance(row, StateRow) else dict(row._mapping)
 
 
 def _one(conn: Connection, table, column, value, lock: bool):  # noqa: ANN001, ANN202
@@ -86,6 +112,9 @@ def _one(conn: Connection, table, column, value, lock: bool):  # noqa: ANN001, A
         query = query.with_for_update()
     row = conn.execute(query).first()
     if cache is not None and row is not None:
+        unsent = conn.info[PENDING].get((table.name, value))
+        if unsent:
+            row = StateRow(_values(row) | unsent)
         # SQLite's BEGIN IMMEDIATE already holds every row for this transaction.
         cache[(table.name, value)] = (row, lock or conn.dialect.name != "postgresql")
     return row
@@ -100,11 +129,45 @@ def cache_rows(conn: Connection, table, rows) -> None:  # noqa: ANN001
             cache[(table.name, getattr(row, column))] = (row, True)
 
 
+def write_row(conn: Connection, table, value: str, **values: Any) -> None:  # noqa: ANN001
+    """Update one state row by key: at once, or, inside an atomic batch, at its next flush."""
+    pending = conn.info.get(PENDING)
+    if pending is None:
+        conn.execute(update(table).where(_key_column(table) == value).values(**values))
+        return
+    pending.setdefault((table.name, value), {}).update(values)
+    cache = conn.info[ROW_CACHE]
+    if (table.name, value) in cache:
+        row, locked = cache[(table.name, value)]
+        cache[(table.name, value)] = (StateRow(_values(row) | values), locked)
+
+
 def forget_row(conn: Connection, table, value: str) -> None:  # noqa: ANN001
-    """Drop a row from the batch's cache after writing it."""
+    """Drop a row from the batch's cache after writing it directly."""
     cache = conn.info.get(ROW_CACHE)
     if cache is not None:
         cache.pop((table.name, value), None)
+
+
+def flush_writes(conn: Connection) -> None:
+    """Send the batch's unsent state writes, one executemany per table and column set."""
+    pending = conn.info.get(PENDING)
+    if not pending:
+        return
+    groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for (table_name, value), values in pending.items():
+        columns = tuple(sorted(values))
+        groups.setdefault((table_name, columns), []).append(
+            {"k_": value, **{f"v_{c}": values[c] for c in columns}})
+    for (table_name, columns), rows in groups.items():
+        table = _TABLES[table_name]
+        conn.execute(update(table).where(_key_column(table) == bindparam("k_"))
+                     .values({c: bindparam(f"v_{c}") for c in columns}), rows)
+    pending.clear()
+
+
+def _key_column(table):  # noqa: ANN001, ANN202
+    return table.c.gtin if table is products_t else table.c.key
 
 
 def product_row(conn: Connection, gtin: str, lock: bool = False):  # noqa: ANN201
@@ -124,6 +187,7 @@ def parcel_row(conn: Connection, key: str, lock: bool = False):  # noqa: ANN201
 
 
 def parcel_items(conn: Connection, parcel_key: str, lock: bool = False) -> list[Any]:
+    flush_writes(conn)  # selects by parcel, so unsent writes must land first
     query = select(items_t).where(items_t.c.parcel_key == parcel_key).order_by(items_t.c.key)
     if lock:
         query = query.with_for_update()

@@ -89,3 +89,17 @@ def test_atomic_batch_sees_its_own_earlier_events(client, cast):
     body = ok(batch(client, cast.merchant, [listing, first_sale]), 200)
     assert [x["status"] for x in body["results"]] == [201, 201]
     assert client.get(f"/v1/goods/{item}").json()["state"] == "sold"
+
+
+def test_atomic_batch_unpacks_what_it_packed(client, cast):
+    """A query by parcel inside a batch sees the batch's own earlier packing."""
+    from tests.api.world import sscc
+
+    story = Story(client, cast, n=44)
+    a, b = story.item("PA"), story.item("PB")
+    parcel = f"00/{sscc(44)}"
+    body = ok(batch(client, cast.producer, [statement(parcel, "pack", {"items": [a, b]}),
+                                            statement(parcel, "unpack", {"items": [a]})]), 200)
+    assert [x["status"] for x in body["results"]] == [201, 201]
+    assert client.get(f"/v1/goods/{a}").json()["parcel_key"] is None
+    assert client.get(f"/v1/goods/{b}").json()["parcel_key"] == parcel

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from suyuan.errors import ChainBroken, SuyuanError, VerificationError
 from suyuan.ledger import tiles
 from suyuan.ledger.checkpoint import open_checkpoint
-from suyuan.ledger.entry import ZERO_HASH, ParsedEntry
+from suyuan.ledger.entry import ZERO_HASH, check_link
 from suyuan.ledger.models import Checkpoint, Entry, Leaf, QueueItem, Tile
 from suyuan.ledger.note import Verifier
 from suyuan.ledger.proofs import node_hash, root
@@ -93,17 +93,10 @@ def _audit_chains(conn) -> tuple[dict[int, bytes], int, int]:  # noqa: ANN001
     for row in rows:
         if row.key != key:
             key, expected_seq, prev, chains = row.key, 0, ZERO_HASH, chains + 1
-        try:
-            parsed = ParsedEntry.from_bytes(bytes(row.canonical))
-        except SuyuanError as exc:
-            raise AuditFailure(f"chain {row.key!r} seq {row.seq}: {exc}") from exc
-        if parsed.hash != bytes(row.hash):
-            raise ChainBroken(row.key, row.seq, bytes(row.hash).hex(), parsed.hash.hex(), "hash")
-        if parsed.key != row.key or parsed.seq != row.seq or row.seq != expected_seq:
-            raise ChainBroken(row.key, row.seq, f"{row.key}#{expected_seq}",
-                              f"{parsed.key}#{parsed.seq}", "position")
-        if parsed.prev != prev:
-            raise ChainBroken(row.key, row.seq, prev, parsed.prev)
+        if row.seq != expected_seq:
+            raise ChainBroken(row.key, expected_seq, f"{row.key}#{expected_seq}",
+                              f"{row.key}#{row.seq}", "position")
+        parsed = check_link(row.key, row.seq, prev, bytes(row.canonical), bytes(row.hash))
         hashes[row.id] = parsed.hash
         prev, expected_seq = parsed.hash.hex(), expected_seq + 1
     return hashes, len(hashes), chains

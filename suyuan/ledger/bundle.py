@@ -39,10 +39,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from suyuan.errors import ProofError, RootMismatchError, SuyuanError, VerificationError
+from suyuan.errors import ChainBroken, ProofError, RootMismatchError, VerificationError
 from suyuan.ledger import proofs
 from suyuan.ledger.checkpoint import Checkpoint, open_checkpoint
-from suyuan.ledger.entry import ZERO_HASH, ParsedEntry, canonical
+from suyuan.ledger.entry import ZERO_HASH, ParsedEntry, canonical, check_link
 from suyuan.ledger.note import Verifier
 from suyuan.ledger.receipt import Receipt
 
@@ -216,16 +216,9 @@ def check_chain(chain: ChainEvidence, checkpoint: Checkpoint,
 def _check_entry(key: str, seq: int, prev: str, ev: EntryEvidence, checkpoint: Checkpoint,
                  parties: Mapping[str, PartyKeys]) -> ParsedEntry | BadEntry:
     try:
-        entry = ParsedEntry.from_bytes(ev.raw)
-    except SuyuanError as exc:  # InputError too: a float smuggled into the bytes
-        return BadEntry(key, seq, "malformed", str(exc))
-    if entry.key != key or entry.seq != seq:
-        return BadEntry(key, seq, "position", f"expected {key}#{seq}, got {entry.key}#{entry.seq}")
-    if ev.stored_hash is not None and ev.stored_hash != entry.hash:
-        return BadEntry(key, seq, "hash", f"stored hash {ev.stored_hash.hex()}, but the stored bytes "
-                        f"hash to {entry.hash.hex()}")
-    if entry.prev != prev:
-        return BadEntry(key, seq, "link", f"prev expected {prev}, got {entry.prev}")
+        entry = check_link(key, seq, prev, ev.raw, ev.stored_hash)
+    except ChainBroken as exc:
+        return _broken(exc)
     if ev.receipt_problem is not None:
         return BadEntry(key, seq, "receipt", ev.receipt_problem)
     if ev.index is None or ev.proof is None:
@@ -245,6 +238,17 @@ def _check_entry(key: str, seq: int, prev: str, ev: EntryEvidence, checkpoint: C
     if sig_problem is not None:
         return BadEntry(key, seq, "signature", sig_problem)
     return entry
+
+
+def _broken(exc: ChainBroken) -> BadEntry:
+    if exc.what == "malformed":
+        return BadEntry(exc.key, exc.seq, "malformed", exc.got)
+    if exc.what == "position":
+        return BadEntry(exc.key, exc.seq, "position", f"expected {exc.expected}, got {exc.got}")
+    if exc.what == "hash":
+        return BadEntry(exc.key, exc.seq, "hash", f"stored hash {exc.expected}, but the stored bytes "
+                        f"hash to {exc.got}")
+    return BadEntry(exc.key, exc.seq, "link", f"prev expected {exc.expected}, got {exc.got}")
 
 
 def check_journey(chains: Sequence[ChainEvidence], checkpoint: Checkpoint,

@@ -18,7 +18,7 @@ from typing import Any
 
 import rfc8785
 
-from suyuan.errors import InputError, VerificationError
+from suyuan.errors import ChainBroken, InputError, SuyuanError, VerificationError
 from suyuan.ledger.proofs import leaf_hash  # the entry hash is the RFC 9162 leaf hash
 
 ENTRY_VERSION = 1
@@ -194,3 +194,23 @@ class ParsedEntry:
         if canonical(obj) != raw:
             raise VerificationError("entry bytes are not RFC 8785 canonical")
         return parsed
+
+
+def check_link(key: str, seq: int, prev: str, raw: bytes, stored_hash: bytes | None = None) -> ParsedEntry:
+    """The entry at `seq` of `key`'s chain, if its bytes are a canonical entry that sits
+    there, hashes as stored (when a stored hash is given) and links to `prev`.
+
+    Raises ChainBroken whose `what` names the failure: malformed, position, hash, prev.
+    The one check behind `suyuan audit`, the verify endpoint and `verify-bundle`.
+    """
+    try:
+        entry = ParsedEntry.from_bytes(raw)
+    except SuyuanError as exc:  # InputError too: a float smuggled into the bytes
+        raise ChainBroken(key, seq, "a canonical ledger entry", str(exc), "malformed") from exc
+    if entry.key != key or entry.seq != seq:
+        raise ChainBroken(key, seq, f"{key}#{seq}", f"{entry.key}#{entry.seq}", "position")
+    if stored_hash is not None and stored_hash != entry.hash:
+        raise ChainBroken(key, seq, stored_hash.hex(), entry.hash.hex(), "hash")
+    if entry.prev != prev:
+        raise ChainBroken(key, seq, prev, entry.prev, "prev")
+    return entry

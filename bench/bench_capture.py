@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: E402
 from stdnum import ean  # noqa: E402
 
-from bench.common import fresh_database, rate  # noqa: E402
+from bench.common import free_port, fresh_database, rate, start_server  # noqa: E402
 from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.chain import append, append_many  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
@@ -48,25 +46,6 @@ def now() -> str:
 
 def st(key: str, kind: str, actor: str, data: dict) -> dict:
     return {"key": key, "type": kind, "time": now(), "actor": actor, "data": data, "id": str(uuid.uuid4())}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "suyuan.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/log/key").status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("server did not start")
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, text  # noqa: E402
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table  # noqa: E402
 
 from bench.common import fresh_database, median, percentile, rate  # noqa: E402
 from suyuan.api.app import Integrator  # noqa: E402

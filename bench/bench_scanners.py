@@ -19,8 +19,6 @@ import argparse
 import multiprocessing
 import os
 import resource
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import httpx  # noqa: E402
 import zxingcpp  # noqa: E402
 
-from bench.common import fresh_database, rate  # noqa: E402
+from bench.common import free_port, fresh_database, rate, start_server  # noqa: E402
 from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
 from suyuan.scanners import gs1, render  # noqa: E402
@@ -112,12 +110,6 @@ def bench_parse(n: int) -> None:
         print(f"parse {name}: {ours:,.0f}/s; biip.parse {base:,.0f}/s; ratio {ours / base:.2f}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_sync(kind: str, n: int) -> None:
     with fresh_database(kind) as url, tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(url)
@@ -127,18 +119,10 @@ def bench_sync(kind: str, n: int) -> None:
         print(f"  ({kind}: {2 * n:,} items registered, listed and sold in {time.perf_counter() - t:.0f} s)")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SUYUAN_")}
         env |= {"SUYUAN_DATA_DIR": str(Path(tmp) / "data"), "SUYUAN_DATABASE_URL": url}
-        port = _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "suyuan.cli", "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port = free_port()
+        server = start_server(env, port)
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{base}/log/checkpoint").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.05)
-
             def statements(keys: list[str]) -> list[dict]:
                 return [{"key": k, "type": "dispatch", "time": scan_time(), "actor": None, "data": DISPATCH,
                          "id": str(uuid.uuid4())} for k in keys]

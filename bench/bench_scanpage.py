@@ -36,8 +36,8 @@ import httpx  # noqa: E402
 from stdnum import ean  # noqa: E402
 from stdnum.cn import uscc as stdnum_uscc  # noqa: E402
 
-from bench.bench_capture import free_port  # noqa: E402
-from bench.common import fresh_database, percentile  # noqa: E402
+
+from bench.common import free_port, fresh_database, percentile, start_server  # noqa: E402
 from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.chain import append_many  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
@@ -110,15 +110,7 @@ def start(env: dict, port: int, workers: int) -> subprocess.Popen:
                "--workers", str(workers), "--log-level", "warning"]
     else:
         cmd = [sys.executable, "-m", "suyuan.cli", "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/log/key").status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("server did not start")
+    return start_server(env, port, cmd)
 
 
 # --- the load generator (a second process) ------------------------------------------------

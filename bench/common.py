@@ -7,13 +7,17 @@ machines here are noisy; absolute figures are for the README only.
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 from sqlalchemy.engine import make_url
 
 from suyuan.ledger.db import make_engine
@@ -69,3 +73,23 @@ def percentile(values: list[float], p: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, port: int, cmd: list[str] | None = None) -> subprocess.Popen:
+    """Start `suyuan serve` (or `cmd`) on `port` and wait until it answers."""
+    cmd = cmd or [sys.executable, "-m", "suyuan.cli", "serve", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/log/key").status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("server did not start")

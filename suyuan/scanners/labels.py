@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -229,17 +230,17 @@ def _svg_page(placed: Sequence[Placed]) -> str:
     return "\n".join(parts)
 
 
-class SvgWriter:
-    """One print-ready SVG per page: `labels.svg`, or `labels-001.svg`, `labels-002.svg`, ..."""
+class PageFilesWriter:
+    """One file per page: `labels.svg`, or `labels-001.svg`, `labels-002.svg`, ... (SVG and PNG)."""
 
-    def __init__(self, out: Path):
-        self.out, self.pages = out, 0
+    def __init__(self, out: Path, render: Callable[[Sequence[Placed]], bytes]):
+        self.out, self.render, self.pages = out, render, 0
         self._written: list[Path] = []
 
     def page(self, placed: Sequence[Placed]) -> None:
         self.pages += 1
         path = self.out.with_name(f"{self.out.stem}-{self.pages:03d}{self.out.suffix}")
-        path.write_text(_svg_page(placed), encoding="utf-8")
+        path.write_bytes(self.render(placed))
         self._written.append(path)
 
     def close(self) -> list[Path]:
@@ -285,25 +286,12 @@ def page_png(placed: Sequence[Placed], dpi: int = 200) -> bytes:
     return out.getvalue()
 
 
-class PngWriter:
-    def __init__(self, out: Path):
-        self.out, self.pages = out, 0
-        self._written: list[Path] = []
-
-    def page(self, placed: Sequence[Placed]) -> None:
-        self.pages += 1
-        path = self.out.with_name(f"{self.out.stem}-{self.pages:03d}{self.out.suffix}")
-        path.write_bytes(page_png(placed))
-        self._written.append(path)
-
-    def close(self) -> list[Path]:
-        if len(self._written) == 1:
-            self._written[0].replace(self.out)
-            return [self.out]
-        return self._written
-
-
-WRITERS = {"pdf": PdfWriter, "svg": SvgWriter, "html": HtmlWriter, "png": PngWriter}
+WRITERS = {
+    "pdf": PdfWriter,
+    "svg": partial(PageFilesWriter, render=lambda placed: _svg_page(placed).encode("utf-8")),
+    "html": HtmlWriter,
+    "png": partial(PageFilesWriter, render=page_png),
+}
 
 
 def write_sheets(labels: Sequence[LabelData], out: Path | str, resolver_base: str,

@@ -1,4 +1,9 @@
-"""The `suyuan` command: parses arguments and calls the library."""
+"""The `suyuan` command: parses arguments and calls the library.
+
+Exit status: 0 done; 1 something did not verify (audit, receipt, bundle);
+2 a user error (bad arguments, a missing file, an uninitialised or
+unreachable database), always as one sentence on stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,34 @@ import argparse
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+
 from suyuan.config import Settings
-from suyuan.errors import SuyuanError
+from suyuan.errors import ConfigError, SuyuanError, VerificationError
+
+USAGE_ERROR = 2
+NOT_VERIFIED = 1
+
+
+class UsageError(SuyuanError):
+    """The command line itself is wrong."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: the usage block is what `--help` is for."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
 def _settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "SUYUAN_" + "_".join(str(p) for p in first["loc"]).upper()
+        raise ConfigError(f"{name}: {first['msg']}, got {first.get('input')!r}.") from exc
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -37,10 +64,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_party_add(args: argparse.Namespace) -> int:
-    from suyuan.ledger.db import make_engine
+    from suyuan.runtime import initialised_engine
     from suyuan.trace.parties import create_party
 
-    engine = make_engine(_settings().sqlalchemy_url)
+    engine = initialised_engine(_settings())
     roles = [r for value in args.role for r in value.split(",") if r]
     party, api_key = create_party(engine, name=args.name, roles=roles, kind=args.kind, uscc=args.uscc)
     print(f"party      {party.id}")
@@ -80,9 +107,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_log_integrate(args: argparse.Namespace) -> int:
-    from suyuan.runtime import open_ledger
+    from suyuan.runtime import open_initialised_ledger
 
-    ledger = open_ledger(_settings())
+    ledger = open_initialised_ledger(_settings())
     size = ledger.sequencer.integrate_all()
     print(f"log integrated: tree size {size}")
     return 0
@@ -90,10 +117,10 @@ def cmd_log_integrate(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from suyuan.ledger.audit import audit
-    from suyuan.runtime import open_ledger
+    from suyuan.runtime import open_initialised_ledger
 
     settings = _settings()
-    ledger = open_ledger(settings)
+    ledger = open_initialised_ledger(settings)
     print(audit(ledger.engine, ledger.verifier_key, settings.log_origin).summary())
     return 0
 
@@ -173,12 +200,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_labels(args: argparse.Namespace) -> int:
-    from suyuan.ledger.db import make_engine
+    from suyuan.runtime import initialised_engine
     from suyuan.scanners.labels import PER_PAGE, batch_labels, write_sheets
     from suyuan.scanners.progress import ProgressBar
 
     settings = _settings()
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = initialised_engine(settings)
     try:
         labels = batch_labels(engine, args.batch)
     finally:
@@ -194,7 +221,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="suyuan", description="suyuan 溯源 traceability ledger")
+    p = Parser(prog="suyuan", description="suyuan 溯源 traceability ledger")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create the data dir, log key and schema").set_defaults(func=cmd_init)
     db = sub.add_parser("db", help="schema commands").add_subparsers(dest="db_command", required=True)
@@ -252,13 +279,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
+    except VerificationError as exc:
+        print(f"suyuan: {_one_line(exc)}", file=sys.stderr)
+        return NOT_VERIFIED
     except SuyuanError as exc:
-        print(f"suyuan: {exc}", file=sys.stderr)
-        return 1
+        print(f"suyuan: {_one_line(exc)}", file=sys.stderr)
+        return USAGE_ERROR
+    except OperationalError as exc:
+        # Raised by commands that create the schema (init, serve, demo, db upgrade).
+        print(f"suyuan: cannot reach the database: {_one_line(str(exc.orig).splitlines()[0])}.", file=sys.stderr)
+        return USAGE_ERROR
+    except OSError as exc:
+        # A file the user named is missing or unreadable, or a port is taken.
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"suyuan: cannot use{where}: {_one_line(exc.strerror or exc)}.", file=sys.stderr)
+        return USAGE_ERROR
     except KeyboardInterrupt:
         return 130
 

@@ -6,19 +6,31 @@ their own.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/suyuan`, else `~/.local/share/suyuan`: one place whatever the working directory.
+
+    Every command resolves it the same way, so `suyuan labels` run from another
+    directory finds the database `suyuan serve` made instead of a new empty one.
+    """
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "suyuan"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SUYUAN_", extra="ignore")
 
     data_dir: Path = Field(
-        default=Path(".suyuan"),
-        description="Holds the embedded SQLite file and the log key.",
+        default_factory=default_data_dir,
+        description="Holds the embedded SQLite file, the log key, the vault key and the scanner's queue; "
+        "default: $XDG_DATA_HOME/suyuan or ~/.local/share/suyuan.",
     )
     database_url: str | None = Field(
         default=None,
@@ -92,6 +104,12 @@ class Settings(BaseSettings):
         description="Scan page: a serial checked in two provinces within this window shows the "
         "possible-clone warning.",
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # Absolute once, so a later chdir (or a command run elsewhere) cannot move it.
+        return value.expanduser().absolute()
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -103,3 +103,7 @@ class RuleViolation(SuyuanError):
 
 class ConfigError(SuyuanError):
     """Settings or the data directory are unusable."""
+
+
+class NotInitialised(ConfigError):
+    """The database has no suyuan schema, or an older one: `suyuan init` or `suyuan db upgrade`."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -25,10 +24,6 @@ from suyuan.ledger.signer import LogSigner
 
 PG_ENV = "SUYUAN_TEST_DATABASE_URL"
 ENGINES = ["sqlite", "postgresql"]
-CONFORMANCE = Path(
-    os.environ.get("SUYUAN_CONFORMANCE_DIR")
-    or Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
-)
 
 
 def _pg_admin_url() -> str | None:

@@ -17,9 +17,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from suyuan.ledger.chain import append_many
 from suyuan.ledger.db import make_engine
 from suyuan.ledger.signer import LogSigner
 from tests.ledger.helpers import item_key, statement
+from tests.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL_SRC = ROOT / "interop" / "go" / "tlogcheck"
@@ -91,37 +90,13 @@ def test_go_unit_tests(go_env):
     assert "--- PASS: TestAuthenticateFullTiles" in r.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(ServerProcess):
     def __init__(self, db_url: str, tmp_path: Path):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / "server.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SUYUAN_")}
         env |= {"SUYUAN_DATA_DIR": str(tmp_path / "data"), "SUYUAN_DATABASE_URL": db_url,
                 "SUYUAN_LOG_ORIGIN": ORIGIN, "SUYUAN_INTEGRATE_INTERVAL": "0.05"}
-        # Output goes to a file: a pipe nobody reads would stall the server.
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "suyuan.cli", "serve", "--port", str(self.port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server exited {self.proc.returncode}:\n{self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.base}/log/checkpoint").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not start:\n{self.log.read_text()}")
-            time.sleep(0.05)
+        super().__init__(env, tmp_path / "server.log", cwd=tmp_path)
+        self.start()
         # The verifier key as `suyuan init` printed it to the operator (out of band),
         # not as the server under test serves it.
         lines = [ln for ln in self.log.read_text().splitlines() if ln.startswith("verifier ")]
@@ -139,15 +114,6 @@ class Server:
                 return note
             time.sleep(0.05)
         pytest.fail(f"log did not reach size {size}: {self.checkpoint()!r}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
 
 @pytest.fixture
 def server(db_url, tmp_path):

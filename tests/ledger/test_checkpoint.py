@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-from pathlib import Path
 
 import pytest
 
+from tests.conformance import vector
 from suyuan.errors import NoteError
 from suyuan.ledger.checkpoint import Checkpoint, open_checkpoint
 from suyuan.ledger.note import NoteSignatureError, NoteUnverifiedError, parse_note
@@ -19,18 +18,10 @@ ROOT64 = base64.b64encode(ROOT).decode()
 ORIGIN = "suyuan.example/log"
 
 
-def conformance_dir() -> Path:
-    env = os.environ.get("SUYUAN_CONFORMANCE_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
-
 
 @pytest.fixture(scope="module")
 def vectors() -> dict:
-    path = conformance_dir() / "signed-note" / "vectors.json"
-    assert path.is_file(), f"conformance vectors missing: {path}"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(vector("signed-note", "vectors.json").read_text(encoding="utf-8"))
 
 
 def test_vector_checkpoint_format_example_parses(vectors):

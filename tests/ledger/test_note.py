@@ -7,13 +7,13 @@ import hashlib
 import json
 import os
 import stat
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.conformance import vector
 from suyuan.errors import ConfigError, NoteError, VerificationError
 from suyuan.ledger.note import (
     NoteSignatureError,
@@ -30,18 +30,10 @@ from suyuan.ledger.signer import LogSigner, create_key_file, load_key_file
 EM = "\u2014"
 
 
-def conformance_dir() -> Path:
-    env = os.environ.get("SUYUAN_CONFORMANCE_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
-
 
 @pytest.fixture(scope="module")
 def vectors() -> dict:
-    path = conformance_dir() / "signed-note" / "vectors.json"
-    assert path.is_file(), f"conformance vectors missing: {path}"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(vector("signed-note", "vectors.json").read_text(encoding="utf-8"))
 
 
 # --- conformance vectors -----------------------------------------------------

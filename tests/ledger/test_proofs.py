@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import random
 from pathlib import Path
 
 import pytest
 
+from tests.conformance import ROOT, vectors
 from suyuan.errors import ProofError, RootMismatchError, VerificationError
 from suyuan.ledger import proofs
 from suyuan.ledger.proofs import (
@@ -29,14 +29,7 @@ from suyuan.ledger.proofs import (
 )
 
 
-def conformance_dir() -> Path:
-    env = os.environ.get("SUYUAN_CONFORMANCE_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
 
-
-MERKLE = conformance_dir() / "merkle"
 
 
 # --- naive reference (RFC 9162 §2.1, recursive, straight from the text) -----
@@ -113,13 +106,12 @@ def _run_consistency(v: dict) -> None:
 
 
 def test_merkle_conformance_vectors() -> None:
-    assert MERKLE.is_dir(), f"conformance vectors missing at {MERKLE}"
     failures: list[str] = []
     counts = {"inclusion": 0, "consistency": 0}
     for kind, run in (("inclusion", _run_inclusion), ("consistency", _run_consistency)):
-        for path in sorted((MERKLE / kind).rglob("*.json")):
+        for path in vectors(f"merkle/{kind}", "*.json"):
             counts[kind] += 1
-            rel = path.relative_to(MERKLE)
+            rel = path.relative_to(ROOT / "merkle")
             try:
                 v = json.loads(path.read_text(encoding="utf-8"))
                 desc = v.get("desc", "")

@@ -75,7 +75,7 @@ def test_sync_killed_midway_loses_nothing_and_duplicates_nothing(env, db_url, tm
     assert _pending(queue_path) == N + 1 and _dispatches(engine) == 0
 
     # 2. The server comes up; a sync uploading one scan per batch is killed midway.
-    with running_server(env, timeout=20) as base:
+    with running_server(env) as base:
         sync = subprocess.Popen([sys.executable, "-m", "suyuan.cli", "scan", "--sync", "--server", base,
                                  "--batch-size", "1"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)

@@ -114,7 +114,7 @@ def test_serve_integrates_in_the_background(env):
                        headers={"Authorization": f"Bearer {api_key}"})
         assert r.status_code == 201, r.text
         posted = time.monotonic()
-        while time.monotonic() - posted < 10.0:
+        while time.monotonic() - posted < 120.0:  # a hang guard, not the goal
             if httpx.get(f"{base}/v1/events/{r.json()['hash']}").json()["log_index"] is not None:
                 break
             time.sleep(0.02)

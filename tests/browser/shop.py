@@ -59,7 +59,7 @@ def cast(db_url: str) -> SimpleNamespace:
     return SimpleNamespace(**made)
 
 
-def wait_logged(client: httpx.Client, key: str, timeout: float = 10.0) -> None:
+def wait_logged(client: httpx.Client, key: str, timeout: float = 120.0) -> None:
     """Until the background sequencer has put every entry of the page in a checkpoint."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -106,7 +106,7 @@ class Server(ServerProcess):
     def checkpoint(self) -> str:
         return httpx.get(f"{self.base}/log/checkpoint").text
 
-    def wait_for_size(self, size: int, timeout: float = 20.0) -> str:
+    def wait_for_size(self, size: int, timeout: float = 120.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             note = self.checkpoint()
@@ -236,9 +236,9 @@ def test_go_client_walks_a_full_level_one_tile(tlogcheck, server, db_url, tmp_pa
     # 65,536 leaves: 256 full level-0 tiles, one full level-1 tile, a level-2 tile of width 1
     # (tlog-tiles' "tree of size 256" example, one level up); then 300 more.
     seed_many(db_url, 65536, "F")
-    (tmp_path / "old.checkpoint").write_text(server.wait_for_size(65536, timeout=120), encoding="utf-8")
+    (tmp_path / "old.checkpoint").write_text(server.wait_for_size(65536, timeout=300), encoding="utf-8")
     seed(db_url, 300, "G")
-    server.wait_for_size(65836, timeout=60)
+    server.wait_for_size(65836)
     r = run(tlogcheck, server, "-old-checkpoint", str(tmp_path / "old.checkpoint"))
     assert r.returncode == 0, r.stdout + r.stderr
     got = lines(r)

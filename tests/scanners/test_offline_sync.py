@@ -26,7 +26,7 @@ from suyuan.scanners.gs1 import digital_link_uri
 from suyuan.scanners.queue import ScanQueue
 from tests.api.world import DISPATCH, gtin
 from tests.scanners.stock import sold_items
-from tests.server import free_port, running_server
+from tests.server import HANG_SECONDS, free_port, running_server
 
 N = 150
 
@@ -79,7 +79,7 @@ def test_sync_killed_midway_loses_nothing_and_duplicates_nothing(env, db_url, tm
         sync = subprocess.Popen([sys.executable, "-m", "suyuan.cli", "scan", "--sync", "--server", base,
                                  "--batch-size", "1"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HANG_SECONDS  # progress, not a clock, decides when to kill
         while _dispatches(engine) < N // 4 and time.monotonic() < deadline and sync.poll() is None:
             time.sleep(0.005)
         sync.send_signal(signal.SIGKILL)

@@ -256,3 +256,27 @@ def test_the_api_and_log_paths_still_win(client, shop):
     assert client.get("/log/checkpoint").status_code in (200, 404)
     assert client.get("/v1/flags").status_code != 405
     assert client.get("/static/scan.css").headers["content-type"].startswith("text/css")
+
+
+def test_an_item_page_shows_a_parcel_only_while_the_item_was_in_it(client, shop):
+    story = Story(client, shop)
+    before, k1, after = story.sold("SN0031"), story.sold("SN0032"), story.sold("SN0033")
+    parcel = f"00/{sscc(31)}"
+    ok(post(client, shop.merchant, parcel, "pack", {"items": [before], "courier": shop.courier.id}, time=at(-500)))
+    ok(post(client, shop.merchant, parcel, "pack", {"items": [k1]}, time=at(-450)))
+    ok(post(client, shop.merchant, parcel, "unpack", {"items": [k1]}, time=at(-400)))
+    ok(post(client, shop.merchant, parcel, "pack", {"items": [after]}, time=at(-350)))
+    ok(post(client, shop.courier, parcel, "dispatch", DISPATCH, time=at(-300)))
+    ok(post(client, shop.courier, parcel, "transit", {"hub": "上海转运中心", "region": "310112"}, time=at(-200)))
+
+    def parcel_events(key: str) -> list[str]:
+        journey = page(client, "/" + key, headers={"Accept": "application/json"}).json()["journey"]
+        return [e["type"] for e in journey if e["level"] == "parcel"]
+
+    # k1 was in the parcel from its pack to its unpack: nothing before, nothing after.
+    assert parcel_events(k1) == ["pack", "unpack"]
+    # `before` rode along from the start, `after` joined last; both left with the parcel.
+    assert parcel_events(before) == ["pack", "dispatch", "transit"]
+    assert parcel_events(after) == ["pack", "dispatch", "transit"]
+    html = page(client, "/" + k1).text
+    assert "上海转运中心" not in html

@@ -155,8 +155,13 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
         print(f"suyuan: bundle does not verify: {result.problem}", file=sys.stderr)
         return 1
     cp = result.checkpoint
-    print(f"bundle ok: {len(result.entries)} entries in {len(result.chains)} chains, every chain intact, "
-          f"every entry in {cp.origin} at tree size {cp.size}, signatures valid")
+    print(f"bundle ok: {len(result.entries)} entries in {len(result.chains)} chains, every chain intact and "
+          f"complete up to the head the log signed as of tree size {cp.size}, every entry in {cp.origin}, "
+          f"signatures valid")
+    for chain in bundle.chains:
+        if chain.later:
+            print(f"note: the server says {chain.key} has {chain.later} newer entries not in this checkpoint "
+                  "yet; fetch the bundle again to see them")
     return 0
 
 

@@ -4,8 +4,12 @@ A bundle holds everything an inspector needs to check an item's record
 without trusting the server (DESIGN.md, "Proofs and receipts"): the entries
 of every chain the journey touches (item, batch, product, parcels), a C2SP
 ``tlog-proof@v1`` receipt per entry against ONE signed checkpoint, the
-checkpoint, and the public keys of the parties that signed. With the log's
-verifier key, `verify_bundle` checks, entry by entry and chain by chain:
+checkpoint, the log's signed chain heads as of that checkpoint
+(`suyuan.ledger.heads`: which chains make the journey, and each one's length
+and head hash), and the public keys of the parties that signed. With the log's
+verifier key, `verify_bundle` checks the heads note (signed by the log key,
+about this checkpoint and this item, listing the item's own, batch and product
+chains), then, entry by entry and chain by chain:
 
 1. the bytes are a ledger entry in RFC 8785 canonical form;
 2. it sits where it claims (its key is the chain's, seqs run 0, 1, 2, ...);
@@ -14,12 +18,22 @@ verifier key, `verify_bundle` checks, entry by entry and chain by chain:
    from SHA-256(0x00 ‖ bytes) to the root of the checkpoint, whose signature
    (C2SP signed note) the log key verifies;
 5. when signed, the signature verifies under a key its actor held when the
-   entry was recorded.
+   entry was recorded;
+6. the chain is complete: every chain of the heads note is in the bundle, and
+   holds exactly its signed count of entries, seq 0 to count-1, the last
+   hashing to the signed head. A removed entry (first, middle or last) is
+   named by its chain and seq ("missing").
 
-The first entry that fails is named by key, seq and what failed. What a
-bundle cannot prove: that a chain has no entries after its last one (a
-server could withhold a chain's tail), and that no other parcel carried the
-item. Compare bundles over time, or the chain heads with `/v1/chains`.
+The first entry that fails is named by key, seq and what failed.
+
+Heads are as of the bundle's checkpoint: the bundle carries each chain's
+entries up to the checkpoint and no further; `later` on a chain says (unsigned)
+how many newer entries were not in the log yet, and a later bundle shows them.
+What a bundle proves: the chains are complete as of the checkpoint *according
+to the log's signed statement*. What it does not prove: that the log operator
+did not sign a false head or a short list of parcels — that needs a
+verifiable key index or witnesses (a later issue) — nor anything after the
+checkpoint. A false heads note is signed evidence against the log.
 
 `check_journey` is the same check over evidence the server reads from its own
 tables (`suyuan.trace.journey`), so the online verdict and the offline one
@@ -39,20 +53,22 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from suyuan.errors import ChainBroken, ProofError, RootMismatchError, VerificationError
+from suyuan.errors import ChainBroken, ProofError, RootMismatchError, SuyuanError, VerificationError
 from suyuan.ledger import proofs
 from suyuan.ledger.checkpoint import Checkpoint, open_checkpoint
 from suyuan.ledger.entry import ZERO_HASH, ParsedEntry, canonical, check_link
+from suyuan.ledger.heads import ChainHead, ChainHeads, open_chain_heads
 from suyuan.ledger.note import Verifier
 from suyuan.ledger.receipt import Receipt
 
 __all__ = [
-    "FORMAT", "BadEntry", "BundleError", "Bundle", "BundleChain", "BundleEntry", "PartyKey",
+    "FORMAT", "BadEntry", "BundleError", "HeadsError", "Bundle", "BundleChain", "BundleEntry", "PartyKey",
     "PartyKeys", "EntryEvidence", "ChainEvidence", "ChainResult", "JourneyResult",
-    "check_journey", "verify_bundle", "journey_lines",
+    "check_journey", "journey_needs", "verify_bundle", "journey_lines",
 ]  # fmt: skip
 
-FORMAT = "suyuan.bundle/v1"
+FORMAT = "suyuan.bundle/v2"
+"""v2 added the signed chain heads; a v1 bundle cannot show that it hides nothing, so it is refused."""
 ROLES = ("item", "batch", "product", "parcel")
 KEY_CLOCK_SKEW = timedelta(minutes=5)
 """A key's `created` comes from the database clock, `recorded` from the app's: allow this much skew."""
@@ -62,11 +78,16 @@ class BundleError(VerificationError):
     """The bundle itself is malformed (not JSON, missing fields, bad base64)."""
 
 
+class HeadsError(VerificationError):
+    """The chain-heads note does not fit the bundle: another checkpoint or item, or a needed chain unlisted."""
+
+
 class BadEntry(VerificationError):
     """The first entry of a journey that does not verify, and what failed.
 
-    `code` is stable: malformed, position, hash, link, pending, receipt,
-    not_included, signature.
+    `code` is stable: malformed, position, missing, hash, link, pending,
+    receipt, not_included, signature, head (the chain ends elsewhere than its
+    signed head), unlisted (a chain the signed heads do not name).
     """
 
     def __init__(self, key: str, seq: int, code: str, what: str):
@@ -143,6 +164,7 @@ class JourneyResult:
     checkpoint: Checkpoint
     chains: list[ChainResult]
     entries: list[tuple[str, ParsedEntry]] = field(default_factory=list)  # (role, entry), all good
+    heads: ChainHeads | None = None  # the log's signed chain heads (bundles only)
 
     @property
     def problem(self) -> BadEntry | None:
@@ -196,9 +218,13 @@ def _check_signature(entry: ParsedEntry, parties: Mapping[str, PartyKeys]) -> st
     return f"signature does not verify under any of the {len(party.keys)} known keys of actor {actor}"
 
 
-def check_chain(chain: ChainEvidence, checkpoint: Checkpoint,
-                parties: Mapping[str, PartyKeys]) -> tuple[ChainResult, list[ParsedEntry]]:
-    """Check one chain from seq 0; stop at its first bad entry (see module doc for the order)."""
+def check_chain(chain: ChainEvidence, checkpoint: Checkpoint, parties: Mapping[str, PartyKeys],
+                head: ChainHead | None = None) -> tuple[ChainResult, list[ParsedEntry]]:
+    """Check one chain from seq 0; stop at its first bad entry (see module doc for the order).
+
+    With `head` (the log's signed head as of `checkpoint`), the chain must also
+    end exactly there: `head.count` entries, the last hashing to `head.head`.
+    """
     result = ChainResult(chain.key, chain.role, len(chain.entries))
     good: list[ParsedEntry] = []
     prev = ZERO_HASH
@@ -210,7 +236,24 @@ def check_chain(chain: ChainEvidence, checkpoint: Checkpoint,
         good.append(problem)
         prev = problem.hash.hex()
         result.head = prev
+    if result.problem is None and head is not None:
+        result.problem = _check_head(chain.key, len(good), prev, head, checkpoint)
     return result, good
+
+
+def _check_head(key: str, count: int, last: str, head: ChainHead, checkpoint: Checkpoint) -> BadEntry | None:
+    """None if a chain of `count` good entries ending in hash `last` is the signed head."""
+    as_of = f"the log's signed head as of tree size {checkpoint.size} is {head.count} entries ending in {head.head}"
+    if count < head.count:
+        return BadEntry(key, count, "missing", f"seq {count} is missing: expected {head.count} entries "
+                        f"(seq 0 to {head.count - 1}), got {count}; {as_of}")
+    if count > head.count:
+        return BadEntry(key, head.count, "head", f"entry is beyond the chain's head: expected {head.count} "
+                        f"entries, got {count}; {as_of}")
+    if last != head.head:
+        return BadEntry(key, count - 1, "head", f"last entry hashes to {last}, expected the signed head "
+                        f"{head.head}; {as_of}")
+    return None
 
 
 def _check_entry(key: str, seq: int, prev: str, ev: EntryEvidence, checkpoint: Checkpoint,
@@ -218,7 +261,7 @@ def _check_entry(key: str, seq: int, prev: str, ev: EntryEvidence, checkpoint: C
     try:
         entry = check_link(key, seq, prev, ev.raw, ev.stored_hash)
     except ChainBroken as exc:
-        return _broken(exc)
+        return (exc.what == "position" and _missing(key, seq, ev.raw)) or _broken(exc)
     if ev.receipt_problem is not None:
         return BadEntry(key, seq, "receipt", ev.receipt_problem)
     if ev.index is None or ev.proof is None:
@@ -240,6 +283,19 @@ def _check_entry(key: str, seq: int, prev: str, ev: EntryEvidence, checkpoint: C
     return entry
 
 
+def _missing(key: str, seq: int, raw: bytes) -> BadEntry | None:
+    """The entry at `seq` is absent if the one in its place is a later entry of the same chain."""
+    try:
+        entry = ParsedEntry.from_bytes(raw)
+    except SuyuanError:
+        return None
+    later = entry.key == key and isinstance(entry.seq, int) and not isinstance(entry.seq, bool) and entry.seq > seq
+    if not later:
+        return None
+    gap = f"seq {seq} is" if entry.seq == seq + 1 else f"seqs {seq} to {entry.seq - 1} are"
+    return BadEntry(key, seq, "missing", f"{gap} missing: expected {key}#{seq}, got {key}#{entry.seq}")
+
+
 def _broken(exc: ChainBroken) -> BadEntry:
     if exc.what == "malformed":
         return BadEntry(exc.key, exc.seq, "malformed", exc.got)
@@ -252,11 +308,20 @@ def _broken(exc: ChainBroken) -> BadEntry:
 
 
 def check_journey(chains: Sequence[ChainEvidence], checkpoint: Checkpoint,
-                  parties: Mapping[str, PartyKeys]) -> JourneyResult:
-    """Check every chain; the checkpoint must already be verified by the caller."""
-    result = JourneyResult(checkpoint, [])
+                  parties: Mapping[str, PartyKeys], heads: ChainHeads | None = None) -> JourneyResult:
+    """Check every chain; the checkpoint (and `heads`, when given) must already be verified by the caller.
+
+    With `heads`, each chain it lists must end at its signed head and a chain it
+    does not list is a problem ("unlisted").
+    """
+    result = JourneyResult(checkpoint, [], heads=heads)
     for chain in chains:
-        chain_result, good = check_chain(chain, checkpoint, parties)
+        head = heads.get(chain.key) if heads is not None else None
+        if heads is not None and head is None:
+            result.chains.append(ChainResult(chain.key, chain.role, len(chain.entries), problem=BadEntry(
+                chain.key, 0, "unlisted", "chain is not among the chains the log signed for this journey")))
+            continue
+        chain_result, good = check_chain(chain, checkpoint, parties, head)
         result.chains.append(chain_result)
         result.entries.extend((chain.role, e) for e in good)
     return result
@@ -276,6 +341,8 @@ class BundleChain:
     key: str
     role: str
     entries: tuple[BundleEntry, ...]
+    later: int = 0
+    """Entries recorded after the checkpoint, not carried (the server's word, unsigned)."""
 
 
 def _need(obj: Any, name: str, kind: type, where: str) -> Any:
@@ -293,6 +360,7 @@ class Bundle:
     origin: str
     verifier_key: str
     checkpoint: str
+    heads: str
     chains: tuple[BundleChain, ...]
     parties: tuple[PartyKeys, ...]
 
@@ -305,9 +373,10 @@ class Bundle:
             "subject": self.subject,
             "log": {"origin": self.origin, "verifier_key": self.verifier_key},
             "checkpoint": self.checkpoint,
+            "heads": self.heads,
             "chains": [{"key": c.key, "role": c.role, "entries": [
                 {"canonical": base64.b64encode(e.raw).decode(), "receipt": e.receipt} for e in c.entries
-            ]} for c in self.chains],
+            ], "later": c.later} for c in self.chains],
             "parties": [{"id": p.id, "name": p.name, "keys": [
                 {"public_key": base64.b64encode(k.public_key).decode(), "created": when(k.created),
                  "revoked": when(k.revoked)} for k in p.keys
@@ -343,7 +412,10 @@ class Bundle:
                 if receipt is not None and not isinstance(receipt, str):
                     raise BundleError(f"bundle {where}.entries.{j}.receipt: expected text or null")
                 entries.append(BundleEntry(raw, receipt))
-            chains.append(BundleChain(_need(c, "key", str, where), role, tuple(entries)))
+            later = c.get("later", 0)
+            if isinstance(later, bool) or not isinstance(later, int) or later < 0:
+                raise BundleError(f"bundle {where}.later: expected a count of entries, got {later!r}")
+            chains.append(BundleChain(_need(c, "key", str, where), role, tuple(entries), later))
         parties = []
         for i, p in enumerate(data.get("parties") or []):
             keys = []
@@ -360,7 +432,7 @@ class Bundle:
             parties.append(PartyKeys(_need(p, "id", str, f"parties.{i}"), p.get("name"), tuple(keys)))
         return cls(_need(data, "subject", str, ""), _need(log, "origin", str, "log"),
                    _need(log, "verifier_key", str, "log"), _need(data, "checkpoint", str, ""),
-                   tuple(chains), tuple(parties))
+                   _need(data, "heads", str, ""), tuple(chains), tuple(parties))
 
 
 def _evidence(entry: BundleEntry, checkpoint_note: str) -> EntryEvidence:
@@ -376,17 +448,65 @@ def _evidence(entry: BundleEntry, checkpoint_note: str) -> EntryEvidence:
     return EntryEvidence(entry.raw, receipt.index, receipt.proof)
 
 
+def journey_needs(subject: str) -> list[tuple[str, str]]:
+    """(role, key) of the chains an item key names by itself: the item's, its batch's (with a lot), its product's.
+
+    Its parcels are known only from the log (the heads note lists them).
+    """
+    parts = subject.split("/")
+    needs = [("item", subject)]
+    if len(parts) >= 4 and parts[0] == "01":
+        if parts[2] == "10":
+            needs.append(("batch", "/".join(parts[:4])))
+        needs.append(("product", "/".join(parts[:2])))
+    return needs
+
+
+def _open_heads(bundle: Bundle, verifier: Verifier, checkpoint: Checkpoint) -> ChainHeads:
+    """The bundle's chain heads, signed by the log, about its checkpoint and item; HeadsError otherwise."""
+    heads = open_chain_heads(bundle.heads, verifier)
+    if (heads.size, heads.root_hash) != (checkpoint.size, checkpoint.root_hash):
+        raise HeadsError(f"chain heads note is as of another checkpoint: expected tree size {checkpoint.size} "
+                         f"root {base64.b64encode(checkpoint.root_hash).decode()}, got tree size {heads.size} "
+                         f"root {base64.b64encode(heads.root_hash).decode()}")
+    if heads.subject != bundle.subject:
+        raise HeadsError(f"chain heads note is about another item: expected {bundle.subject}, got {heads.subject}")
+    for role, key in journey_needs(bundle.subject):
+        head = heads.get(key)
+        if head is None or head.role != role:
+            got = f"role {head.role!r}" if head else "no line"
+            raise HeadsError(f"chain heads note: the journey of {bundle.subject} needs the {role} chain {key}, "
+                             f"got {got}")
+    return heads
+
+
 def verify_bundle(bundle: Bundle, log_key: str | Verifier) -> JourneyResult:
     """Verify a bundle with the log's verifier key alone (no database, no server).
 
-    Raises NoteError when the checkpoint is not signed by `log_key`; entry
-    problems are reported in the result (`problem`, `verdict`), not raised.
+    Raises NoteError when the checkpoint or the chain-heads note is not signed
+    by `log_key`, HeadsError when the heads note does not fit the bundle; entry
+    problems, and chains shorter or longer than their signed heads, are
+    reported in the result (`problem`, `verdict`), not raised. Chains are
+    checked in the order the heads note lists them; a listed chain absent
+    from the bundle is checked as an empty one (so its seq 0 is missing).
     """
     verifier = log_key if isinstance(log_key, Verifier) else Verifier.from_key(log_key.strip())
     checkpoint = open_checkpoint(bundle.checkpoint, verifier)
+    heads = _open_heads(bundle, verifier, checkpoint)
+    given = {}
+    for i, c in enumerate(bundle.chains):
+        if c.key in given:
+            raise BundleError(f"bundle chains.{i}: chain {c.key} appears twice")
+        head = heads.get(c.key)
+        if head is not None and head.role != c.role:
+            raise BundleError(f"bundle chains.{i}.role: expected {head.role!r} (the log's signed heads), "
+                              f"got {c.role!r}")
+        given[c.key] = c
+    ordered = [given.get(h.key, BundleChain(h.key, h.role, ())) for h in heads.chains]
+    ordered += [c for c in bundle.chains if heads.get(c.key) is None]
     chains = [ChainEvidence(c.key, c.role, tuple(_evidence(e, bundle.checkpoint) for e in c.entries))
-              for c in bundle.chains]
-    return check_journey(chains, checkpoint, {p.id: p for p in bundle.parties})
+              for c in ordered]
+    return check_journey(chains, checkpoint, {p.id: p for p in bundle.parties}, heads)
 
 
 # --- the journey, for people ------------------------------------------------------------

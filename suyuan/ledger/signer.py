@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from suyuan.errors import ConfigError, NoteError
 from suyuan.keyfiles import KEY_FILE_MODE, read_key_file, write_key_file
 from suyuan.ledger.checkpoint import Checkpoint
+from suyuan.ledger.heads import ChainHeads
 from suyuan.ledger.note import (
     Verifier,
     check_note_text,
@@ -118,6 +119,10 @@ class LogSigner:
     def sign_checkpoint(self, checkpoint: Checkpoint) -> str:
         """Sign a checkpoint with the key named after its origin (tlog-checkpoint, "Signatures")."""
         return self.sign_note(checkpoint.body(), checkpoint.origin)
+
+    def sign_chain_heads(self, heads: ChainHeads) -> str:
+        """Sign a journey's chain heads with the same key, under its origin (see `suyuan.ledger.heads`)."""
+        return self.sign_note(heads.body(), heads.origin)
 
 
 def create_key_file(path: Path) -> LogSigner:

@@ -7,6 +7,12 @@ canonical bytes, their leaf indices and inclusion proofs computed from the
 stored hash tiles against the latest signed checkpoint, and hand them to the
 pure checker `suyuan.ledger.bundle.check_journey` — the same code the offline
 verifier runs, so a raw-SQL edit behind the triggers is named by both.
+
+The bundle is as of its checkpoint: it carries each chain's entries that are
+in the checkpointed tree, and the log key signs, for each chain, how many
+there are and the hash of the last (`suyuan.ledger.heads`), so that a bundle
+with an entry removed no longer verifies. Entries recorded after the
+checkpoint stay out (each chain's `later` says how many) until a later bundle.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from suyuan.ledger.bundle import (
     PartyKeys,
     check_journey,
 )
+from suyuan.ledger.heads import ZERO_HEAD, ChainHead, ChainHeads
 from suyuan.ledger.checkpoint import Checkpoint, open_checkpoint
 from suyuan.ledger.ledger import Ledger
 from suyuan.ledger.models import Entry, Leaf
@@ -81,6 +88,12 @@ class _Read:
 
 
 def _read(conn: Connection, item_key: str) -> _Read:
+    # The checkpoint first: every entry in its tree was committed with it, so the
+    # entries read next include them all (and maybe newer ones, beyond its size).
+    try:
+        checkpoint = tilestore.latest_checkpoint(conn)
+    except NotFound:
+        checkpoint = None  # a fresh log: everything is pending
     keys = journey_keys(conn, item_key)
     wanted = [k for _, k in keys]
     total = conn.execute(select(func.count()).select_from(entries_t).where(entries_t.c.key.in_(wanted))).scalar()
@@ -94,10 +107,6 @@ def _read(conn: Connection, item_key: str) -> _Read:
         .where(entries_t.c.key.in_(wanted)).order_by(entries_t.c.key, entries_t.c.seq)
     ):
         rows[row.key].append(row)
-    try:
-        checkpoint = tilestore.latest_checkpoint(conn)
-    except NotFound:
-        checkpoint = None  # a fresh log: everything is pending
     return _Read(keys, rows, checkpoint)
 
 
@@ -152,11 +161,21 @@ def verify_item(ledger: Ledger, item_key: str) -> dict[str, Any]:
     }
 
 
+def _head(role: str, key: str, covered: list[Any]) -> ChainHead:
+    """The chain's head as of the checkpoint: `covered` are its entries in the checkpointed tree."""
+    if not covered:
+        return ChainHead(role, key, 0, ZERO_HEAD)
+    # The last seq, not the number of rows: a row deleted behind the triggers
+    # then shows in the bundle as a missing seq rather than a shorter chain.
+    return ChainHead(role, key, covered[-1].seq + 1, bytes(covered[-1].hash).hex())
+
+
 def build_bundle(ledger: Ledger, item_key: str, *, wait: float = 5.0) -> Bundle:
-    """Everything needed to verify the item's journey offline, against one checkpoint.
+    """Everything needed to verify the item's journey offline, as of one checkpoint.
 
     Entries not yet in the log are integrated first (at most `wait` seconds);
-    any still missing travel without a receipt and the verifier says so.
+    any still outside the checkpoint stay out of the bundle, counted in their
+    chain's `later`. The log key signs every chain's head as of the checkpoint.
     """
     with ledger.engine.connect() as conn:
         read = _read(conn, item_key)
@@ -169,15 +188,18 @@ def build_bundle(ledger: Ledger, item_key: str, *, wait: float = 5.0) -> Bundle:
         if read.checkpoint is None:
             raise NotFound("The log has no checkpoint yet; retry in a second.")
         note, size = read.checkpoint.note, read.checkpoint.size
-        indices = [r.idx for rows in read.rows.values() for r in rows if r.idx is not None]
-        inclusion = _inclusion_proofs(conn, indices, size)
+        covered = {key: [r for r in rows if r.idx is not None and r.idx < size] for key, rows in read.rows.items()}
+        inclusion = _inclusion_proofs(conn, [r.idx for rows in covered.values() for r in rows], size)
         parties = _parties(conn, read.rows)
 
-    def receipt(idx: int | None) -> str | None:
-        if idx is None or idx >= size:
-            return None
+    def receipt(idx: int) -> str:
         return Receipt(index=idx, proof=inclusion[idx], checkpoint_note=note).format()
 
-    chains = tuple(BundleChain(key, role, tuple(BundleEntry(bytes(r.canonical), receipt(r.idx))
-                                                for r in read.rows[key])) for role, key in read.keys)
-    return Bundle(item_key, ledger.origin, ledger.verifier_key, note, chains, tuple(parties.values()))
+    chains = tuple(
+        BundleChain(key, role, tuple(BundleEntry(bytes(r.canonical), receipt(r.idx)) for r in covered[key]),
+                    later=len(read.rows[key]) - len(covered[key]))
+        for role, key in read.keys)
+    heads = ChainHeads(ledger.origin, size, bytes(read.checkpoint.root), item_key,
+                       tuple(_head(role, key, covered[key]) for role, key in read.keys))
+    return Bundle(item_key, ledger.origin, ledger.verifier_key, note, ledger.signer.sign_chain_heads(heads),
+                  chains, tuple(parties.values()))

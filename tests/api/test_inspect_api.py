@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, text
 
+from suyuan.errors import VerificationError
 from suyuan.ledger.bundle import Bundle, verify_bundle
 from suyuan.ledger.models import Entry
 from suyuan.trace.signatures import sign_statement
@@ -131,6 +132,24 @@ def test_a_raw_sql_edit_behind_the_triggers_is_named_by_verify_and_verify_bundle
     assert done.returncode == 1 and f"entry {parcel} seq 1: not leaf" in done.stderr, done.stderr
 
 
+def test_an_entry_deleted_behind_the_triggers_is_named_missing_by_verify_and_verify_bundle(client, cast, story,
+                                                                                         ledger, tmp_path):
+    item, parcel = travelled(client, cast, story)
+    ledger.integrate()
+    with ledger.engine.begin() as conn:
+        for table in ("entries", "log_leaves"):
+            _drop_triggers(conn, table)
+            if conn.dialect.name == "sqlite":
+                conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
+        entry_id = conn.execute(select(Entry.id).where(Entry.key == parcel, Entry.seq == 1)).scalar_one()
+        conn.execute(text("DELETE FROM log_leaves WHERE entry_id = :id"), {"id": entry_id})
+        conn.execute(Entry.__table__.delete().where(Entry.id == entry_id))
+    problem = verify(client, item)["problem"]
+    assert (problem["key"], problem["seq"], problem["code"]) == (parcel, 1, "missing")
+    done = verify_bundle_cli(tmp_path, client.get(f"/v1/items/{item}/bundle").json(), ledger.verifier_key)
+    assert done.returncode == 1 and f"entry {parcel} seq 1: seq 1 is missing" in done.stderr, done.stderr
+
+
 def test_a_rehashed_entry_is_caught_by_the_signed_checkpoint(client, cast, story, ledger):
     item = story.sold("R1")
     ledger.integrate()
@@ -218,3 +237,133 @@ def test_bundle_module_imports_no_write_path():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert json.loads(out.stdout) == []
+
+
+# --- a bundle cannot hide events: the log's signed chain heads ----------------------------
+
+# Every entry of the recalled journey below, as (role, seq): the item's register, list and
+# sale, the batch's register and recall, the product's register, the parcel's pack,
+# dispatch and delivery.
+RECALLED_JOURNEY = [("item", 0), ("item", 1), ("item", 2), ("batch", 0), ("batch", 1), ("product", 0),
+                    ("parcel", 0), ("parcel", 1), ("parcel", 2)]
+
+
+def recalled_bundle(client, cast, story, ledger):
+    item, _ = travelled(client, cast, story)
+    ok(post(client, cast.inspector, story.batch, "recall", {"reason": "抽检不合格: 镉超标"}))
+    ledger.integrate()
+    bundle = client.get(f"/v1/items/{item}/bundle").json()
+    assert [(c["role"], len(c["entries"])) for c in bundle["chains"]] == [
+        ("item", 3), ("batch", 2), ("product", 1), ("parcel", 3)]
+    return item, bundle
+
+
+def chain_of(bundle, role):
+    return next(c for c in bundle["chains"] if c["role"] == role)
+
+
+@pytest.mark.parametrize(("role", "seq"), RECALLED_JOURNEY, ids=[f"{r}-{s}" for r, s in RECALLED_JOURNEY])
+def test_removing_any_entry_from_a_bundle_names_the_chain_and_the_missing_seq(client, cast, story, ledger,
+                                                                               tmp_path, role, seq):
+    item, bundle = recalled_bundle(client, cast, story, ledger)
+    assert verify_bundle(Bundle.from_json(bundle), ledger.verifier_key).verdict == "ok"
+    chain = chain_of(bundle, role)
+    key = chain["key"]
+    removed = json.loads(base64.b64decode(chain["entries"].pop(seq)["canonical"]))
+    assert (removed["statement"]["key"], removed["seq"]) == (key, seq)
+
+    result = verify_bundle(Bundle.from_json(bundle), ledger.verifier_key)
+    assert result.verdict == "broken"
+    assert (result.problem.key, result.problem.seq, result.problem.code) == (key, seq, "missing")
+    done = verify_bundle_cli(tmp_path, bundle, ledger.verifier_key)
+    assert done.returncode == 1, done.stdout
+    assert f"entry {key} seq {seq}: seq {seq} is missing" in done.stderr, done.stderr
+    assert "bundle ok" not in done.stdout and "Traceback" not in done.stderr
+
+
+def test_a_recall_hidden_by_rewriting_the_heads_note_fails_its_signature(client, cast, story, ledger, tmp_path):
+    item, bundle = recalled_bundle(client, cast, story, ledger)
+    batch = chain_of(bundle, "batch")
+    recall = batch["entries"].pop()  # hide the recall ...
+    assert b'"recall"' in base64.b64decode(recall["canonical"])
+    # ... and claim in the heads note that the batch chain ends at its registration.
+    text, signature = bundle["heads"].split("\n\n")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"batch {story.batch} "))
+    assert lines[at].split(" ")[2] == "2", lines[at]
+    from suyuan.ledger.proofs import leaf_hash
+    lines[at] = f"batch {story.batch} 1 {leaf_hash(base64.b64decode(batch['entries'][0]['canonical'])).hex()}"
+    bundle["heads"] = "\n".join(lines) + "\n\n" + signature
+
+    with pytest.raises(VerificationError, match="chain heads note: signature by key .* does not verify"):
+        verify_bundle(Bundle.from_json(bundle), ledger.verifier_key)
+    done = verify_bundle_cli(tmp_path, bundle, ledger.verifier_key)
+    assert done.returncode == 1 and "suyuan: chain heads note: signature by key" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+    # A heads note signed by another key, or none at all, is refused too.
+    from suyuan.ledger.heads import ChainHeads
+    from suyuan.ledger.signer import LogSigner
+    forged = LogSigner.generate().sign_chain_heads(ChainHeads.parse("\n".join(lines) + "\n"))
+    with pytest.raises(VerificationError, match="chain heads note: note has no valid signature from a known key"):
+        verify_bundle(Bundle.from_json(bundle | {"heads": forged}), ledger.verifier_key)
+    without = {k: v for k, v in bundle.items() if k != "heads"}
+    done = verify_bundle_cli(tmp_path, without, ledger.verifier_key)
+    assert done.returncode == 1 and "missing field 'heads'" in done.stderr, done.stderr
+
+
+def test_a_whole_chain_removed_or_a_heads_note_of_another_checkpoint_or_item_is_named(client, cast, story, ledger,
+                                                                                      tmp_path):
+    item, bundle = recalled_bundle(client, cast, story, ledger)
+    parcel = chain_of(bundle, "parcel")["key"]
+    without_parcel = bundle | {"chains": [c for c in bundle["chains"] if c["role"] != "parcel"]}
+    done = verify_bundle_cli(tmp_path, without_parcel, ledger.verifier_key)
+    assert done.returncode == 1 and f"entry {parcel} seq 0: seq 0 is missing" in done.stderr, done.stderr
+    without_batch = bundle | {"chains": [c for c in bundle["chains"] if c["role"] != "batch"]}
+    problem = verify_bundle(Bundle.from_json(without_batch), ledger.verifier_key).problem
+    assert (problem.key, problem.seq, problem.code) == (story.batch, 0, "missing")
+
+    # A newer checkpoint's heads note does not vouch for this bundle's checkpoint.
+    ok(post(client, cast.inspector, story.batch, "recall_lifted", {"reason": "复检合格"}))
+    ledger.integrate()
+    newer = client.get(f"/v1/items/{item}/bundle").json()
+    assert newer["checkpoint"] != bundle["checkpoint"] and len(chain_of(newer, "batch")["entries"]) == 3
+    with pytest.raises(VerificationError, match="chain heads note is as of another checkpoint: expected tree size"):
+        verify_bundle(Bundle.from_json(bundle | {"heads": newer["heads"]}), ledger.verifier_key)
+    # Another item's heads note (same checkpoint) does not either.
+    other = story.item("OTHER")
+    ledger.integrate()
+    latest = client.get(f"/v1/items/{item}/bundle").json()
+    other_bundle = client.get(f"/v1/items/{other}/bundle").json()
+    assert other_bundle["checkpoint"] == latest["checkpoint"]
+    done = verify_bundle_cli(tmp_path, latest | {"heads": other_bundle["heads"]}, ledger.verifier_key)
+    assert done.returncode == 1 and f"chain heads note is about another item: expected {item}" in done.stderr
+    # A chain the log did not list for this journey is named, not silently accepted.
+    extra = latest | {"chains": latest["chains"] + [chain_of(other_bundle, "item")]}
+    problem = verify_bundle(Bundle.from_json(extra), ledger.verifier_key).problem
+    assert (problem.key, problem.code) == (other, "unlisted")
+    # The heads note is not a checkpoint, and the checkpoint is not a heads note.
+    with pytest.raises(VerificationError):
+        verify_bundle(Bundle.from_json(latest | {"checkpoint": latest["heads"]}), ledger.verifier_key)
+    with pytest.raises(VerificationError, match="chain heads line 1: expected 'suyuan chain-heads v1'"):
+        verify_bundle(Bundle.from_json(latest | {"heads": latest["checkpoint"]}), ledger.verifier_key)
+
+
+def test_entries_after_the_checkpoint_stay_out_of_the_bundle_and_it_says_so(client, cast, story, ledger, tmp_path):
+    from suyuan.trace.journey import build_bundle
+
+    item = story.sold("L1")
+    ledger.integrate()
+    ok(post(client, cast.inspector, story.batch, "recall", {"reason": "抽检不合格"}))  # not integrated yet
+    bundle = build_bundle(ledger, item, wait=0).to_json()
+    batch = chain_of(bundle, "batch")
+    assert (len(batch["entries"]), batch["later"]) == (1, 1)
+    assert f"batch {story.batch} 1 " in bundle["heads"]
+    done = verify_bundle_cli(tmp_path, bundle, ledger.verifier_key)
+    assert done.returncode == 0, done.stderr
+    assert f"note: the server says {story.batch} has 1 newer entries not in this checkpoint yet" in done.stdout
+    # Once integrated, the next bundle carries the recall and its head.
+    bundle = client.get(f"/v1/items/{item}/bundle").json()
+    batch = chain_of(bundle, "batch")
+    assert (len(batch["entries"]), batch["later"]) == (2, 0) and f"batch {story.batch} 2 " in bundle["heads"]
+    assert verify_bundle(Bundle.from_json(bundle), ledger.verifier_key).verdict == "ok"

@@ -18,6 +18,7 @@ from suyuan.ledger.bundle import Bundle, verify_bundle
 from suyuan.ledger.models import Entry
 from suyuan.trace.signatures import sign_statement
 from tests.api.test_signatures_api import public_b64
+from tests.ledger.helpers import forge_next
 from tests.api.world import DISPATCH, Story, gtin, ok, post, sscc, statement
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,6 +131,26 @@ def test_a_raw_sql_edit_behind_the_triggers_is_named_by_verify_and_verify_bundle
 
     done = verify_bundle_cli(tmp_path, client.get(f"/v1/items/{item}/bundle").json(), ledger.verifier_key)
     assert done.returncode == 1 and f"entry {parcel} seq 1: not leaf" in done.stderr, done.stderr
+
+
+def test_an_integrated_entry_that_skips_a_link_is_named_by_verify_and_verify_bundle(client, cast, story, ledger,
+                                                                                   tmp_path):
+    # Inserted, not edited: the triggers allow it, the log integrates and signs it, every
+    # receipt checks. Only the chain link (`prev`) shows it forked the parcel's chain.
+    item, parcel = travelled(client, cast, story)
+    ledger.integrate()
+    with ledger.engine.connect() as conn:
+        first = conn.execute(select(Entry.hash).where(Entry.key == parcel, Entry.seq == 0)).scalar_one()
+    forge_next(ledger.engine, parcel, bytes(first).hex(), seq=3)
+    ledger.integrate()
+    problem = verify(client, item)["problem"]
+    assert (problem["key"], problem["seq"], problem["code"]) == (parcel, 3, "link"), problem
+    assert problem["what"].startswith("prev expected ")
+    bundle = client.get(f"/v1/items/{item}/bundle").json()
+    result = verify_bundle(Bundle.from_json(json.dumps(bundle)), ledger.verifier_key)
+    assert (result.problem.key, result.problem.seq, result.problem.code) == (parcel, 3, "link")
+    done = verify_bundle_cli(tmp_path, bundle, ledger.verifier_key)
+    assert done.returncode == 1 and f"entry {parcel} seq 3" in done.stderr and "prev" in done.stderr, done.stderr
 
 
 def test_an_entry_deleted_behind_the_triggers_is_named_missing_by_verify_and_verify_bundle(client, cast, story,

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import Engine, insert
 from stdnum import ean
+
+from suyuan.ledger.chain import statement_digest
+from suyuan.ledger.entry import canonical, make_entry
+from suyuan.ledger.models import Entry, QueueItem
+from suyuan.ledger.proofs import leaf_hash
 
 
 def gtin(n: int) -> str:
@@ -26,3 +33,16 @@ def statement(key: str | None = None, kind: str = "register", **data: Any) -> di
         "data": data,
         "id": str(uuid.uuid4()),
     }
+
+
+def forge_next(engine: Engine, key: str, prev: str, seq: int) -> bytes:
+    """INSERT (which the triggers allow) an entry at the next seq that links to `prev`."""
+    st = statement(key, "transit", hub="forged")
+    raw = canonical(make_entry(st, None, seq, prev, "2026-11-27T08:00:01Z"))
+    with engine.begin() as conn:
+        entry_id = conn.execute(insert(Entry).returning(Entry.id), {
+            "hash": leaf_hash(raw), "key": key, "seq": seq, "type": "transit", "actor": None,
+            "statement_id": st["id"], "statement_digest": statement_digest(st, None), "canonical": raw,
+            "recorded": datetime(2026, 11, 27, 8, 0, 1, tzinfo=timezone.utc)}).scalar_one()
+        conn.execute(insert(QueueItem), {"entry_id": entry_id})
+    return raw

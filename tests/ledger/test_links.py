@@ -7,19 +7,17 @@ link check exists for: only `prev` says it forked its chain.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from suyuan.errors import ChainBroken
 from suyuan.ledger.audit import audit
-from suyuan.ledger.chain import append, statement_digest
+from suyuan.ledger.chain import append
 from suyuan.ledger.entry import ZERO_HASH, canonical, check_link, make_entry
 from suyuan.ledger.ledger import Ledger
-from suyuan.ledger.models import Entry, QueueItem
+from suyuan.ledger.models import Entry
 from suyuan.ledger.proofs import leaf_hash
-from tests.ledger.helpers import item_key, statement
+from tests.ledger.helpers import forge_next, item_key, statement
 
 ORIGIN = "links.suyuan.example/log"
 RECORDED = "2026-11-27T08:00:01Z"
@@ -52,19 +50,6 @@ def test_each_broken_link_is_named(make, what, words):
     assert words in str(caught.value)
 
 
-def _forge_next(engine, key: str, prev: str, seq: int) -> bytes:
-    """INSERT (which the triggers allow) an entry at the next seq that links to `prev`."""
-    st = statement(key, "transit", hub="forged")
-    raw = canonical(make_entry(st, None, seq, prev, RECORDED))
-    with engine.begin() as conn:
-        entry_id = conn.execute(insert(Entry).returning(Entry.id), {
-            "hash": leaf_hash(raw), "key": key, "seq": seq, "type": "transit", "actor": None,
-            "statement_id": st["id"], "statement_digest": statement_digest(st, None), "canonical": raw,
-            "recorded": datetime(2026, 11, 27, 8, 0, 1, tzinfo=timezone.utc)}).scalar_one()
-        conn.execute(insert(QueueItem), {"entry_id": entry_id})
-    return raw
-
-
 def test_audit_names_an_integrated_entry_that_does_not_link(engine, log_signer):
     first = append(engine, statement(KEY))
     append(engine, statement(KEY, "list"))
@@ -72,7 +57,7 @@ def test_audit_names_an_integrated_entry_that_does_not_link(engine, log_signer):
     ledger.integrate(wait=True)
     assert audit(engine, ledger.verifier_key, ORIGIN).summary().startswith("audit ok")
 
-    forged = _forge_next(engine, KEY, first.hash.hex(), seq=2)  # links past seq 1
+    forged = forge_next(engine, KEY, first.hash.hex(), seq=2)  # links past seq 1
     ledger.integrate(wait=True)
     with engine.connect() as conn:  # in the log, signed: only the link check can object
         assert conn.execute(select(Entry.hash).where(Entry.seq == 2)).scalar() == leaf_hash(forged)

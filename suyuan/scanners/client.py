@@ -89,7 +89,7 @@ class Outcome:
     def line(self) -> str:
         tag = {"recorded": "OK", "duplicate": "DUP", "rejected": "REJECTED", "queued": "QUEUED",
                "invalid": "INVALID", "warning": "WARNING", "skipped": "SKIPPED"}[self.status]
-        text = f"{tag:<8} {self.key or self.code[:80]}"
+        text = f"{tag:<8} {self.key or self.code[:80].replace(chr(9), ' ')}"
         if self.detail:
             text += f"  {self.detail}"
         return "\n".join([text, *self.flag_lines()])
@@ -249,7 +249,7 @@ class ScannerClient:
         """
         code, *fields = line.strip("\r\n").split("\t")
         if not code.strip():
-            return [Outcome("invalid", line.strip(), None, f"no code before the tab: expected {LINE_FORMAT}")] \
+            return [Outcome("invalid", line.strip("\r\n"), None, f"No code before the tab: expected {LINE_FORMAT}.")] \
                 if any(f.strip() for f in fields) else []
         result = parse(code)
         if result.key is None:

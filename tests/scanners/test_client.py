@@ -210,7 +210,8 @@ def test_each_line_can_carry_its_parcels_waybill_and_weight(client, cast, queue)
     ("dispatch", "\tSF100000001", "Missing field 'data.weight_g'.*or set --weight-g"),
     ("dispatch", "\tSF100000001\t1.2kg", "Invalid weight_g '1.2kg' on this line: expected whole grams"),
     ("dispatch", "\tSF100000001\t0", "Invalid data.weight_g"),
-    ("dispatch", "\tSF 1\t1200", "Invalid data.waybill"),
+    ("dispatch", "\tSF 1\t1200", "Invalid data.waybill for dispatch: expected a waybill number: letters, "
+                               "digits and hyphens, got 'SF 1'"),
     ("dispatch", "\tSF100000001\t1200\tfragile", "Too many fields on this line: expected "
                                                   "code<TAB>waybill<TAB>weight_g, got 4"),
     ("deliver", "\tSF100000001", "fields after a tab .* are for dispatch only"),

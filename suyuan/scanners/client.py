@@ -84,7 +84,6 @@ class Outcome:
     detail: str = ""
     id: str | None = None
     flags: tuple[Flag, ...] = ()  # new ones only: a flag shown before is not shown again
-    tokens: int = 0  # review tokens kept for this scan
 
     def line(self) -> str:
         tag = {"recorded": "OK", "duplicate": "DUP", "rejected": "REJECTED", "queued": "QUEUED",
@@ -369,7 +368,8 @@ class ScannerClient:
             raise ServerRefused(r.status_code, f"expected a suyuan server's batch answer from {self.server}, "
                                 f"got {r.headers.get('content-type') or 'no content type'}") from None
         if not isinstance(results, list) or len(results) != len(rows):
-            raise ServerRefused(r.status_code, f"expected {len(rows)} results, got {len(results)}")
+            got = len(results) if isinstance(results, list) else type(results).__name__
+            raise ServerRefused(r.status_code, f"expected {len(rows)} results, got {got}")
         return results
 
     # --- the loop ----------------------------------------------------------------------
@@ -405,10 +405,9 @@ def _outcome(row: Queued, item: dict[str, Any]) -> Outcome:
     kept = f"; {tokens} review token{'s' if tokens != 1 else ''} kept" if tokens else ""
     if status == 201:
         return Outcome("recorded", row.code, key,
-                       f"{row.statement['type']} recorded (seq {item.get('seq')}){kept}", row.id, tokens=tokens)
+                       f"{row.statement['type']} recorded (seq {item.get('seq')}){kept}", row.id)
     if status == 200:
-        return Outcome("duplicate", row.code, key, f"already recorded; not recorded again{kept}", row.id,
-                       tokens=tokens)
+        return Outcome("duplicate", row.code, key, f"already recorded; not recorded again{kept}", row.id)
     err = item.get("error") or {}
     return Outcome("rejected", row.code, key, str(err.get("detail") or f"refused with status {status}"), row.id)
 

@@ -1,11 +1,10 @@
 """The courier scanner's local queue: scans waiting for the server, scans it refused, and its answers.
 
-A plain SQLite file owned by one scanner client (stdlib `sqlite3`; it is not
-the server's schema: it migrates its own, counted by `PRAGMA user_version`,
-when opened). Every scan is written here
-first, with its statement id (a UUID made by the client), the scan time and
-the client id, so nothing is lost when the process dies or the network is
-down. Uploading is idempotent because the server answers a statement id it
+A plain SQLite file owned by one scanner client (stdlib `sqlite3`; not the
+server's schema: the file migrates its own, counted by `PRAGMA user_version`,
+when opened). Every scan is written here first, with its statement id (a
+UUID made by the client), the scan time and the client id, so nothing is
+lost when the process dies or the network is down. Uploading is idempotent because the server answers a statement id it
 has already recorded with the original entry: a scan sent twice (the client
 was killed after the server committed but before the queue was settled) is
 reported as already recorded and settled, never recorded twice.
@@ -341,7 +340,8 @@ def _private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
-            if stat.S_IMODE(file.stat().st_mode) & 0o077:
+            mode = file.stat().st_mode
+            if stat.S_ISREG(mode) and stat.S_IMODE(mode) & 0o077:
                 file.chmod(0o600)
-        except FileNotFoundError:
-            pass
+        except (FileNotFoundError, PermissionError):
+            pass  # gone, or another user's file: SQLite says what is wrong with it

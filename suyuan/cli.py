@@ -166,15 +166,47 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from suyuan.scanners.client import ScannerClient, event_payload, sync_with_progress
+    from suyuan.scanners.client import UsageError
+
+    try:
+        return _scan(args)
+    except UsageError as exc:
+        print(f"suyuan scan: {exc}", file=sys.stderr)
+        return 2
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from suyuan.scanners.client import (OPTIONS, ScannerClient, UsageError, event_payload, private_file,
+                                        sync_with_progress, write_tokens)
     from suyuan.scanners.queue import ScanQueue
 
+    modes = [f"--{m}" for m in ("action", "sync", "rejected", "tokens") if getattr(args, m)]
+    if len(modes) != 1:
+        raise UsageError("Expected one of --action dispatch|transit|deliver, --sync, --rejected or --tokens, "
+                         f"got {' and '.join(modes) or 'none'}.")
+    given = [name for name in OPTIONS if getattr(args, name) is not None]
+    if given and not args.action:
+        raise UsageError(f"Option --{given[0].replace('_', '-')} sets the payload of new scans: expected it "
+                         f"with --action, not with {modes[0]}.")
+    if args.out is not None and not args.tokens:
+        raise UsageError(f"Option --out is for --tokens: expected --tokens --out FILE, got {modes[0]}.")
     settings = _settings()
+    payload = None
+    if args.action:  # checked before the queue is touched
+        payload = event_payload(args.action, **{name: getattr(args, name) for name in given})
     with ScanQueue(args.queue or settings.scan_queue_path) as queue:
         if args.rejected:
             for r in queue.rejected():
                 rule = f" {r.rule}" if r.rule else ""
                 print(f"{r.rejected_at}  {r.statement['type']:<8} {r.statement['key']}  {r.status}{rule}  {r.reason}")
+            return 0
+        if args.tokens:
+            if args.out is None:
+                write_tokens(queue.review_tokens(), sys.stdout)
+                return 0
+            with private_file(args.out) as out:
+                n = write_tokens(queue.review_tokens(), out)
+            print(f"{n} review tokens written to {args.out} (mode 0600)", file=sys.stderr)
             return 0
         key = args.key or (settings.api_key.get_secret_value() if settings.api_key else None)
         client = ScannerClient(args.server or settings.server_url, key, queue, batch_size=args.batch_size,
@@ -185,23 +217,30 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 for outcome in report.outcomes:
                     if outcome.status in ("duplicate", "rejected"):
                         print(outcome.line())
+                    else:
+                        for line in outcome.flag_lines():
+                            print(line)
                 print(report.summary())
+                _tokens_note(client.tokens_kept)
                 return 0 if report.error is None else 2
-            if not args.action:
-                print("suyuan: expected --action dispatch|transit|deliver, --sync or --rejected.", file=sys.stderr)
-                return 1
-            data = event_payload(args.action, waybill=args.waybill, weight_g=args.weight_g,
-                                 from_region=args.from_region, to_region=args.to_region, hub=args.hub,
-                                 region=args.region, direction=args.direction, signed_by=args.signed_by)
-            print(f"scanning for {args.action}; client {queue.client_id}; one code per line, "
-                  "end with Ctrl-D", file=sys.stderr)
-            report = client.run(sys.stdin, args.action, data, sys.stdout)
+            print(f"scanning for {args.action}; client {queue.client_id}; one code per line (dispatch: "
+                  "code<TAB>waybill<TAB>weight_g), end with Ctrl-D", file=sys.stderr)
+            sys.stdin.reconfigure(errors="replace")  # a scanner's stray bytes become an invalid line
+            report = client.run(sys.stdin, args.action, payload, sys.stdout)
             if report.remaining:
-                print(f"{report.remaining} scans queued offline: run `suyuan scan --sync` when online",
-                      file=sys.stderr)
+                why = f" ({report.error.rstrip('.')})" if report.error else ""
+                print(f"{report.remaining} scans still queued{why}: run `suyuan scan --sync` when the server "
+                      "is reachable", file=sys.stderr)
+            _tokens_note(client.tokens_kept)
             return 0
         finally:
             client.close()
+
+
+def _tokens_note(n: int) -> None:
+    if n:
+        print(f"{n} review token{'s' if n != 1 else ''} kept for the shoppers: `suyuan scan --tokens` "
+              "prints them", file=sys.stderr)
 
 
 def cmd_labels(args: argparse.Namespace) -> int:
@@ -256,23 +295,40 @@ def build_parser() -> argparse.ArgumentParser:
     vb.add_argument("bundle", help="file holding the JSON of GET /v1/items/<key>/bundle")
     vb.add_argument("--log-key", required=True, help="the log's verifier key, or a file holding it")
     vb.set_defaults(func=cmd_verify_bundle)
-    scan = sub.add_parser("scan", help="courier scanner: one code per line from stdin, queued offline")
+    scan = sub.add_parser(
+        "scan", help="courier scanner: one code per line from stdin, queued offline",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Courier scanner: reads one scanned code per line from stdin (a keyboard-wedge scanner, "
+                    "a keyboard or a pipe), queues each scan offline and uploads the queue.",
+        epilog="input lines:\n"
+               "  CODE                           any action: the payload comes from the options\n"
+               "  CODE<TAB>WAYBILL<TAB>WEIGHT_G  dispatch: this scan's waybill and weight in grams;\n"
+               "                                 an empty or missing field takes --waybill or --weight-g\n"
+               "CODE is what the label carries: a GS1 Digital Link URI (the QR code), a GS1\n"
+               "element string (GS1-128, DataMatrix) or an SSCC. The review token of each\n"
+               "delivered item is kept in the queue (mode 0600); --tokens prints them as CSV.")
     scan.add_argument("--action", choices=["dispatch", "transit", "deliver"], help="event each scan records")
     scan.add_argument("--sync", action="store_true", help="upload the offline queue now, with a progress bar")
     scan.add_argument("--rejected", action="store_true", help="list the scans the server refused, with reasons")
+    scan.add_argument("--tokens", action="store_true",
+                      help="print the review tokens of this client's deliveries as CSV (item_key,token)")
+    scan.add_argument("--out", metavar="FILE", help="with --tokens: write the CSV to FILE (mode 0600)")
     scan.add_argument("--server", help="server URL (default: SUYUAN_SERVER_URL)")
     scan.add_argument("--key", help="the courier's API key (default: SUYUAN_API_KEY)")
     scan.add_argument("--queue", help="queue file (default: <data dir>/scan-queue.db)")
     scan.add_argument("--batch-size", type=int, default=500, help="scans per upload (default 500)")
     scan.add_argument("--retry-interval", type=float, default=30.0,
                       help="seconds to wait before retrying an unreachable server (default 30)")
-    scan.add_argument("--waybill", help="dispatch: waybill number")
-    scan.add_argument("--weight-g", type=int, help="dispatch: declared weight in grams")
+    scan.add_argument("--waybill", help="dispatch: waybill number, for lines that carry none")
+    scan.add_argument("--weight-g", type=int, help="dispatch: declared weight in grams, for lines that carry none")
     scan.add_argument("--from-region", help="dispatch: GB/T 2260 code of the origin, e.g. 320700")
     scan.add_argument("--to-region", help="dispatch: GB/T 2260 code of the destination")
+    scan.add_argument("--recipient", metavar="COMMITMENT",
+                      help="dispatch and deliver: the recipient's commitment from POST /v1/people "
+                           "(hmac-sha256:<64 hex>)")
     scan.add_argument("--hub", help="transit: name of the hub")
     scan.add_argument("--region", help="transit and deliver: GB/T 2260 code where the scan happens")
-    scan.add_argument("--direction", choices=["arrive", "depart"], default="arrive", help="transit: arrive or depart")
+    scan.add_argument("--direction", choices=["arrive", "depart"], help="transit: arrive (default) or depart")
     scan.add_argument("--signed-by", choices=["recipient", "agent", "locker"], help="deliver: who signed")
     scan.set_defaults(func=cmd_scan)
     labels = sub.add_parser("labels", help="A4 label sheets (QR code, GTIN/lot/serial, name, origin) for a batch")

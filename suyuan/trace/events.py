@@ -142,7 +142,8 @@ class Unpack(Payload):
 
 
 class Dispatch(Payload):
-    waybill: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9\-]+$")]
+    waybill: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9\-]+$",
+                                  description="a waybill number: letters, digits and hyphens")]
     weight_g: Grams
     from_region: Region
     to_region: Region

@@ -242,7 +242,7 @@ def test_bad_lines_and_an_unreachable_server_never_print_a_traceback(bare_env, t
 
     (tmp_path / "a-dir").mkdir(mode=0o755)
     r = _scan(bare_env, "--tokens", "--queue", str(tmp_path / "a-dir"))
-    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     [line] = r.stderr.splitlines()
     assert line.startswith("suyuan: Cannot use the scan queue") and line.endswith(".")
     assert stat.S_IMODE((tmp_path / "a-dir").stat().st_mode) == 0o755  # left as it was

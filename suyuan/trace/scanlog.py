@@ -109,6 +109,10 @@ _UPSERT = {"postgresql": _upsert(postgresql.insert).add_cte(_APPEND.cte("logged"
 
 _CHECKERS = (select(func.count(func.distinct(scans_t.c.checker)))
              .where(scans_t.c.key == bindparam("key"), scans_t.c.scanned > bindparam("since")))
+# Two checks by this checker within the window (this one and an earlier one): nobody new.
+_SEEN = select(func.count()).select_from(
+    select(scans_t.c.id).where(scans_t.c.key == bindparam("key"), scans_t.c.checker == bindparam("checker"),
+                               scans_t.c.scanned > bindparam("since")).limit(2).subquery())
 _FLAGGED = (select(flags_t.c.id).where(flags_t.c.key == bindparam("key"), flags_t.c.code == bindparam("code"),
                                        flags_t.c.created > bindparam("since")).limit(1))
 
@@ -146,17 +150,28 @@ def record_scan(conn: Connection, settings: Settings, key: str, region: str | No
                        f"region {row.prev_region} at {aware(row.prev_region_at).isoformat()}, "
                        f"region {region} at {now.isoformat()}")
     checkers = None
-    if watch and row.count >= settings.scan_clone_count:  # fewer checks cannot be that many checkers
-        checkers = _many_checkers(conn, settings, key, row.count, now)
+    # Fewer checks than the threshold cannot be that many checkers; a check without a checker adds none.
+    if watch and checker is not None and row.count >= settings.scan_clone_count:
+        checkers = _many_checkers(conn, settings, key, checker, row.count, now)
     return ScanStats(row.count, aware(row.first_at), row.first_region, far_at, far_detail, checkers)
 
 
-def _many_checkers(conn: Connection, settings: Settings, key: str, count: int, now: datetime) -> int | None:
-    """Distinct checkers within the count window if they reach the threshold (and flag it), else None."""
+def _many_checkers(conn: Connection, settings: Settings, key: str, checker: str, count: int,
+                   now: datetime) -> int | None:
+    """Distinct checkers within the count window if they reach the threshold (and flag it), else None.
+
+    Only a checker new in the window can raise the number, so a reload costs
+    two index probes, and the count runs at most about threshold times per
+    key and window (after that the flag answers). Concurrent checks of one
+    key wait on its stats row, locked by the upsert, so this test and the
+    flag it writes are not raced.
+    """
     minutes = settings.scan_clone_count_window_minutes
     since = now - timedelta(minutes=minutes)
     if conn.execute(_FLAGGED, {"key": key, "code": MANY, "since": since}).first() is not None:
         return None  # already flagged in this window: the page warns from the flag
+    if conn.execute(_SEEN, {"key": key, "checker": checker, "since": since}).scalar() > 1:
+        return None
     checkers = conn.execute(_CHECKERS, {"key": key, "since": since}).scalar() or 0
     if checkers < settings.scan_clone_count:
         return None

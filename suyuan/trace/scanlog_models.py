@@ -23,8 +23,9 @@ class ConsumerScan(Base):
     """One consumer check of a registered code."""
 
     __tablename__ = "consumer_scans"
-    # Distinct checkers of a key within a window: a range over (key, scanned).
-    __table_args__ = (Index("ix_consumer_scans_key_scanned", "key", "scanned"),)
+    # Has this checker checked the key within the window (one probe), and how many
+    # distinct checkers did (a range over the key's entries only).
+    __table_args__ = (Index("ix_consumer_scans_key_checker", "key", "checker", "scanned"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200))
     scanned: Mapped[datetime] = mapped_column(DateTime(timezone=True))

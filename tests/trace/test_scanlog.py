@@ -25,7 +25,8 @@ def test_checker_pseudonyms_hide_the_address_and_change_with_the_china_day():
     assert checker_id(SALT, "198.51.100.1", day) != checker_id(SALT, "198.51.100.2", day)
     assert checker_id(SALT, "198.51.100.1", day) != checker_id(b"t" * 32, "198.51.100.1", day)
     # 15:59 and 16:01 UTC are two China days (midnight CST), so two pseudonyms.
-    before, after = datetime(2026, 12, 1, 15, 59, tzinfo=timezone.utc), datetime(2026, 12, 1, 16, 1, tzinfo=timezone.utc)
+    before = datetime(2026, 12, 1, 15, 59, tzinfo=timezone.utc)
+    after = datetime(2026, 12, 1, 16, 1, tzinfo=timezone.utc)
     assert china_day(before) != china_day(after)
     assert checker_id(SALT, "198.51.100.1", china_day(before)) != checker_id(SALT, "198.51.100.1", china_day(after))
 

@@ -6,6 +6,7 @@ their own.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -97,13 +98,33 @@ class Settings(BaseSettings):
     )
     scan_clone_count: int = Field(
         default=20,
-        description="Scan page: a serial checked this many times by consumers shows the possible-clone warning.",
+        description="Scan page: a serial checked by this many distinct checkers (client address and "
+        "day, hashed) within scan_clone_count_window_minutes shows the possible-clone warning.",
+    )
+    scan_clone_count_window_minutes: int = Field(
+        default=1440,
+        description="Scan page: the window in which distinct checkers of a serial are counted.",
     )
     scan_clone_window_minutes: int = Field(
         default=180,
         description="Scan page: a serial checked in two provinces within this window shows the "
         "possible-clone warning.",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='Addresses or networks of reverse proxies whose X-Forwarded-For is believed, e.g. '
+        '["10.0.0.0/8"]; default: none, the scan page takes the connecting address.',
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"expected an IP address or network such as 10.0.0.0/8, got {item!r}") from None
+        return value
 
     @field_validator("data_dir")
     @classmethod

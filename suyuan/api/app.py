@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        paths={events.BATCH_PATH: settings.max_batch_body_bytes,
+                              goods.SERIALISE_PATH: settings.max_batch_body_bytes,
                               scans.DECODE_PATH: settings.max_image_bytes})
     errors.install(app)
     app.include_router(log.router)

@@ -40,7 +40,9 @@ TEXT: dict[str, dict[str, str]] = {
         "w_expired": "本商品已过保质期（{expiry_date}）。",
         "w_inspection_failed": "本商品或其批次有抽检不合格记录（{time}，{by}）。",
         "w_possible_clone": "疑似仿冒码：本码首次查询于 {first_at}{first_region}，已被查询 {count} 次。",
-        "w_far_apart": "本码在相距很远的不同省份短时间内被查询或扫描。",
+        "w_possible_clone_short": "疑似仿冒码。",
+        "w_clone_many": "短时间内有很多不同的人查询了本码。",
+        "w_far_apart": "本码在相距很远的不同省份短时间内被消费者查询。",
         "w_unregistered": "未登记的码：{key} 不在溯源系统中，可能是假冒商品。请勿购买或食用，并向平台或市场监管部门举报（12315）。",
         "w_invalid": "无效的商品码：{detail} 可能是假冒商品，请谨慎。",
         "reason": "原因：", "unknown": "未知",
@@ -74,7 +76,9 @@ TEXT: dict[str, dict[str, str]] = {
         "w_expired": "This product is past its expiry date ({expiry_date}).",
         "w_inspection_failed": "This product or its batch FAILED an inspection ({time}, {by}).",
         "w_possible_clone": "Possible cloned code: first checked at {first_at}{first_region}; checked {count} times.",
-        "w_far_apart": "This code was checked or scanned in distant provinces within a short time.",
+        "w_possible_clone_short": "Possible cloned code.",
+        "w_clone_many": "Many different people checked it within a short time.",
+        "w_far_apart": "It was checked by consumers in distant provinces within a short time.",
         "w_unregistered": "Unregistered code: {key} is not in the trace system. This may be a counterfeit: "
                           "do not buy or eat it, and report it to the platform or market regulator (12315).",
         "w_invalid": "Invalid product code: {detail} This may be a counterfeit.",
@@ -152,12 +156,15 @@ def warning_line(w: Warning, lang: str) -> str:
         p["by"] = p.get("by") or t["unknown"]
     if w.code == "possible_clone":
         if p.get("count") is None:
-            return t["w_far_apart"]
-        region = p.get("first_region_name")
-        p["first_region"] = t["in_region"].format(region=region) if region else ""
-        p["first_at"] = when(p.get("first_at"))
-        line = t["w_possible_clone"].format(**p)
-        return line + (" " + t["w_far_apart"] if p.get("far_apart") else "")
+            line = t["w_possible_clone_short"]
+        else:
+            region = p.get("first_region_name")
+            p["first_region"] = t["in_region"].format(region=region) if region else ""
+            p["first_at"] = when(p.get("first_at"))
+            line = t["w_possible_clone"].format(**p)
+        why = [t["w_clone_many"]] if p.get("many") else []
+        why += [t["w_far_apart"]] if p.get("far_apart") else []
+        return ("" if lang == "zh" else " ").join([line, *why])
     return t["w_" + w.code].format(**p)
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from suyuan.errors import ConfigError, NoteError
 from suyuan.keyfiles import KEY_FILE_MODE, read_key_file, write_key_file
@@ -123,6 +124,21 @@ class LogSigner:
     def sign_chain_heads(self, heads: ChainHeads) -> str:
         """Sign a journey's chain heads with the same key, under its origin (see `suyuan.ledger.heads`)."""
         return self.sign_note(heads.body(), heads.origin)
+
+    def derive_secret(self, purpose: bytes, length: int = 32) -> bytes:
+        """A secret for `purpose`, derived from the private key by HKDF-SHA256 (RFC 5869 §2).
+
+        The private key is the input keying material and `purpose` the `info`
+        string, so each purpose gets its own key, independent of the others and
+        of the signatures; no public value reveals any of them. Lets a server
+        keep one key file instead of one per secret.
+        """
+        if not purpose:
+            raise ValueError("expected a non-empty purpose")
+        raw = self._key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose).derive(raw)
 
 
 def create_key_file(path: Path) -> LogSigner:

@@ -1,4 +1,5 @@
-"""Reading the soft flags that capture stored (codes in `suyuan.trace.rules`)."""
+"""Reading the soft flags: those capture stored (codes in `suyuan.trace.rules`) and those
+consumer checks raised on the scan page (`suyuan.trace.scanlog`; no entry, so `entry_hash` is None)."""
 
 from __future__ import annotations
 
@@ -20,5 +21,5 @@ def list_flags(engine: Engine, *, code: str | None = None, key: str | None = Non
         query = query.where(flags_t.c.key == key)
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(flags_t.c.id.desc()).limit(limit)).all()
-    return [{"id": r.id, "entry_hash": r.entry_hash.hex(), "key": r.key, "code": r.code,
+    return [{"id": r.id, "entry_hash": r.entry_hash.hex() if r.entry_hash else None, "key": r.key, "code": r.code,
              "detail": r.detail, "created": r.created.isoformat()} for r in rows]

@@ -149,11 +149,11 @@ class ParcelContent(Base):
 
 
 class Flag(Base):
-    """A soft signal raised by an accepted event, for inspectors."""
+    """A soft signal for inspectors: raised by an accepted event, or by consumer checks (no entry)."""
 
     __tablename__ = "flags"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    entry_hash: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    entry_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
     code: Mapped[str] = mapped_column(String(40), index=True)
     detail: Mapped[str] = mapped_column(String(500))

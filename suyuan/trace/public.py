@@ -32,7 +32,7 @@ from suyuan.trace import masking, regions
 from suyuan.trace.goods import KeyRef, batches_t, contents_t, items_t, parcels_t, products_t
 from suyuan.trace.models import Flag, Party
 from suyuan.trace.rules import aware
-from suyuan.trace.scanlog import ScanStats
+from suyuan.trace.scanlog import CLONE_FLAGS, FAR_APART, MANY, ScanStats
 
 entries_t = Entry.__table__
 leaves_t = Leaf.__table__
@@ -134,8 +134,13 @@ def _with_product(goods, gtin):  # noqa: ANN001, ANN202
             .outerjoin(parties_t, parties_t.c.id == products_t.c.owner))
 
 
-_FAR_FLAG = (select(flags_t.c.detail).where(flags_t.c.key == items_t.c.key, flags_t.c.code == "serial_far_apart")
-             .limit(1).scalar_subquery())
+
+
+def _flagged(code: str):  # noqa: ANN202
+    """Whether consumer checks of the item ever raised `code`: once raised, the page keeps warning."""
+    return select(flags_t.c.id).where(flags_t.c.key == items_t.c.key, flags_t.c.code == code).exists()
+
+
 PARCEL_SEP = " "  # parcel keys are 00/ and digits
 _PARCELS = (select(func.aggregate_strings(contents_t.c.parcel_key, PARCEL_SEP))
             .where(contents_t.c.item_key == items_t.c.key).scalar_subquery())
@@ -143,7 +148,8 @@ _PARCELS = (select(func.aggregate_strings(contents_t.c.parcel_key, PARCEL_SEP))
 # so items are looked up by (gtin, serial); `find` prefers the row whose key is the one asked for.
 _FIND = {
     "item": select(items_t.c.key, items_t.c.gtin, items_t.c.batch_key, items_t.c.serial, items_t.c.state,
-                   *_PRODUCT, *_BATCH, _FAR_FLAG.label("far_flag"), _PARCELS.label("parcels"))
+                   *_PRODUCT, *_BATCH, _flagged(MANY).label("many_flag"), _flagged(FAR_APART).label("far_flag"),
+                   _PARCELS.label("parcels"))
     .select_from(_with_product(items_t, items_t.c.gtin).outerjoin(batches_t, batches_t.c.key == items_t.c.batch_key))
     .where(items_t.c.gtin == bindparam("gtin"), items_t.c.serial == bindparam("serial")),
     "batch": select(batches_t.c.key, batches_t.c.gtin, *_PRODUCT, *_BATCH)
@@ -172,7 +178,7 @@ def find(conn: Connection, ref: KeyRef) -> tuple[str, Any] | None:
 
     The row carries the product and its owner (`product_name`, `p_*`; None
     when unknown), for items and batches the batch (`b_key`, `lot`, ...), and
-    for items the far-apart flag and the parcels it was packed in.
+    for items whether consumer checks flagged it (`many_flag`, `far_flag`) and the parcels it was packed in.
     A path that names a lot must name the item's lot.
     """
     rows = conn.execute(_FIND[ref.kind], {"key": ref.key, "gtin": ref.gtin, "serial": ref.serial}).all()
@@ -192,16 +198,18 @@ RecordCheck = Callable[[Connection, str], ScanStats | None]
 
 
 def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | None = None,
-                  clone_count: int | None = None, checkpoint_size: int | None = None,
-                  now: datetime | None = None) -> PublicRecord | None:
+                  checkpoint_size: int | None = None, now: datetime | None = None) -> PublicRecord | None:
     """The public record of the goods `ref` names; None when nothing is registered under it.
 
     `record_check(conn, key)` logs the consumer's check once the goods are
     known to exist, in the same transaction as the reads and last, so the page
     counts itself without a second connection and holds the key's scan totals
     locked only until the commit that follows. If the write fails the shopper
-    still gets the page, without the totals. A serial checked `clone_count`
-    times or more, or in two provinces too quickly, gets the possible-clone warning.
+    still gets the page, without the totals. A serial whose consumer checks
+    raised a clone flag (`suyuan.trace.scanlog`: many distinct checkers within
+    a window, or two provinces too quickly), now or before, gets the
+    possible-clone warning; courier scans and their `serial_far_apart` flags
+    do not make it (a parcel crossing provinces is a journey, not a clone).
     """
     conn = engine.connect()
     if record_check is None:
@@ -242,7 +250,9 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
         if party_ids:
             names = {p.id: masking.public_name(p.kind, p.name)
                      for p in conn.execute(_NAMES, {"ids": sorted(party_ids)})}
-        far_flag = row.far_flag if ref.kind == "item" else None
+        flagged: set[str] = set()
+        if ref.kind == "item":
+            flagged = {c for c, raised in zip(CLONE_FLAGS, (row.many_flag, row.far_flag)) if raised}
         if checkpoint_size is None:
             checkpoint_size = conn.execute(select(func.max(checkpoints_t.c.size))).scalar() or 0
         scans = None
@@ -266,9 +276,11 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
     rec.pending = sum(1 for e in rec.events if e.log_index is None or e.log_index >= checkpoint_size)
     if batch is not None:
         rec.batch = _batch(batch, raw)
-    clone = scans is not None and ((clone_count is not None and scans.count >= clone_count)
-                                   or scans.far_at is not None)
-    _warn(rec, batch, far_flag, clone, now)
+    if scans is not None and scans.checkers is not None:
+        flagged.add(MANY)
+    if scans is not None and scans.far_at is not None:
+        flagged.add(FAR_APART)
+    _warn(rec, batch, flagged, now)
     return rec
 
 
@@ -403,8 +415,7 @@ def _batch(row: Any, raw: list[tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
     return out
 
 
-def _warn(rec: PublicRecord, batch: Any, far_flag: str | None, clone_suspected: bool,
-          now: datetime | None) -> None:
+def _warn(rec: PublicRecord, batch: Any, clone_reasons: set[str], now: datetime | None) -> None:
     if batch is not None and batch.recalled:
         rec.warnings.append(Warning("recalled", {"lot": batch.lot,
                                                  "reason": (rec.batch or {}).get("recall_reason", "")}))
@@ -415,11 +426,14 @@ def _warn(rec: PublicRecord, batch: Any, far_flag: str | None, clone_suspected: 
         last = failed[-1]
         rec.warnings.append(Warning("inspection_failed", {
             "time": last.time.isoformat() if last.time else None, "by": last.actor}))
-    if rec.kind == "item" and (clone_suspected or far_flag):
+    if rec.kind == "item" and clone_reasons:
         s = rec.scans
         rec.warnings.append(Warning("possible_clone", {
             "first_at": s.first_at.isoformat() if s else None,
             "first_region": s.first_region if s else None,
             "first_region_name": regions.name(s.first_region) if s and s.first_region else None,
             "count": s.count if s else None,
-            "far_apart": bool(far_flag) or (s is not None and s.far_at is not None)}))
+            "checkers": s.checkers if s else None,
+            "many": MANY in clone_reasons,
+            "far_apart": FAR_APART in clone_reasons,
+            "reasons": [c for c in CLONE_FLAGS if c in clone_reasons]}))

@@ -1,9 +1,11 @@
 """Consumer scan log tables: anonymous checks of a code on the public scan page.
 
-Not ledger tables and not personal data: a row holds the key, the time and a
-coarse (prefecture-level) GB/T 2260 region when the client offered one; never
-an IP address or a device id. `consumer_scan_stats` keeps one row per key so
-the page reads its clone signal in one statement. Migration 0005 must match.
+Not ledger tables and not personal data: a row holds the key, the time, a
+coarse (prefecture-level) GB/T 2260 region when the client offered one, and a
+checker pseudonym (a keyed hash of the client's address and the day, see
+`suyuan.trace.scanlog.checker_id`); never an IP address or a device id.
+`consumer_scan_stats` keeps one row per key so the page reads its clone signal
+in one statement. Migrations 0005 and 0007 must match.
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ class ConsumerScan(Base):
     """One consumer check of a registered code."""
 
     __tablename__ = "consumer_scans"
+    # Has this checker checked the key within the window (one probe), and how many
+    # distinct checkers did (a range over the key's entries only).
+    __table_args__ = (Index("ix_consumer_scans_key_checker", "key", "checker", "scanned"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(200), index=True)
+    key: Mapped[str] = mapped_column(String(200))
     scanned: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     region: Mapped[str | None] = mapped_column(String(6))
+    checker: Mapped[str | None] = mapped_column(String(32))
 
 
 class ConsumerScanStats(Base):

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from tests.api.world import BATCH, PRODUCT, gtin, ok, post
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
 
 
 def test_register_product_batch_and_serialise(client, cast):
     g = gtin(21)
     product = ok(client.post("/v1/goods/products", headers=cast.producer.headers,
-                             json={"gtin": g, "data": PRODUCT}))
+                             json={"id": new_id(), "gtin": g, "data": PRODUCT}))
     assert product["key"] == f"01/{g}" and product["created"]
     ok(client.post("/v1/goods/batches", headers=cast.producer.headers,
-                   json={"gtin": g, "lot": "LYG2026A", "data": BATCH}))
+                   json={"id": new_id(), "gtin": g, "lot": "LYG2026A", "data": BATCH}))
     body = ok(client.post("/v1/goods/items:serialise", headers=cast.producer.headers,
-                          json={"gtin": g, "lot": "LYG2026A", "count": 50, "seller": cast.merchant.id,
-                                "prefix": "LY"}))
+                          json={"id": new_id(), "gtin": g, "lot": "LYG2026A", "count": 50,
+                                "seller": cast.merchant.id, "prefix": "LY"}))
     keys = body["keys"]
     assert len(set(keys)) == 50
     assert all(re.fullmatch(rf"01/{g}/10/LYG2026A/21/LY[2-9A-HJ-NP-Z]{{14}}", k) for k in keys)
@@ -33,9 +38,11 @@ def test_serialise_refuses_bad_counts_and_other_producers(client, cast):
     g = gtin(22)
     ok(post(client, cast.producer, f"01/{g}", "register", PRODUCT))
     for count in (0, 10001):
-        r = client.post("/v1/goods/items:serialise", headers=cast.producer.headers, json={"gtin": g, "count": count})
+        r = client.post("/v1/goods/items:serialise", headers=cast.producer.headers,
+                        json={"id": new_id(), "gtin": g, "count": count})
         assert r.status_code == 422 and "expected 1 to 10000" in r.json()["detail"]
-    r = client.post("/v1/goods/items:serialise", headers=cast.producer2.headers, json={"gtin": g, "count": 3})
+    r = client.post("/v1/goods/items:serialise", headers=cast.producer2.headers,
+                    json={"id": new_id(), "gtin": g, "count": 3})
     assert r.status_code == 403
     assert ok(client.get(f"/v1/goods/01/{g}"), 200)["owner"] == cast.producer.id
 

@@ -1,9 +1,9 @@
-"""Soft flags raised by accepted events, for inspectors."""
+"""Soft flags raised by accepted events and by consumer checks of the scan page, for inspectors."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from suyuan.api.deps import EngineDep, InspectorParty
 from suyuan.trace.flags import list_flags
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/flags", tags=["flags"])
 
 class FlagPublic(BaseModel):
     id: int
-    entry_hash: str
+    entry_hash: str | None = Field(description="The entry that raised it; null for a flag raised by consumer checks")
     key: str
     code: str
     detail: str

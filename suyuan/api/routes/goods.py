@@ -1,73 +1,143 @@
 """Goods: registering products and batches, bulk serialisation, and their recorded state.
 
-Registration is a `register` event: these routes build the statement for the
-authenticated producer and capture it, exactly as POST /v1/events would.
+Registration is a `register` event: these routes build the statement(s) for
+the authenticated producer and capture them, exactly as POST /v1/events
+would. Every write carries the client's idempotency `id` (a lower-case UUID):
+the same request again answers 200 with what the first one recorded, the same
+id with another request 409. A party with a registered public key signs the
+statements the server builds (`suyuan.trace.goods`): `sig` over the one
+register statement of a product or batch, `sigs` over those that
+`POST /v1/goods/items:statements` returns for a serialisation.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, LedgerDep, SettingsDep
-from suyuan.scanners.gs1 import validate_key
+from suyuan.scanners.gs1 import make_key, validate_key
 from suyuan.trace import goods
 
 router = APIRouter(prefix="/v1/goods", tags=["goods"])
+SERIALISE_PATH = "/v1/goods/items:serialise"  # larger bodies: up to one signature per item
+
+_ID = Field(description="Idempotency id, a lower-case UUID: becomes the register statement's id")
+_TIME = Field(default=None, description="RFC 3339 event time; default: the recorded one on a retry, else now. "
+              "Required with a signature")
 
 
 class ProductIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+    id: str = _ID
     gtin: str = Field(description="GTIN-14 with check digit")
     data: dict[str, Any] = Field(description="{name, category, priority?, net_weight_g?, brand?}")
+    time: str | None = _TIME
+    sig: str | None = Field(default=None, description="Ed25519 signature (base64) over the register statement")
 
 
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+    id: str = _ID
     gtin: str
     lot: str
     data: dict[str, Any] = Field(description="{production_date, expiry_date?|shelf_life_days?, origin, seafood?, certificates?}")
+    time: str | None = _TIME
+    sig: str | None = Field(default=None, description="Ed25519 signature (base64) over the register statement")
 
 
-class SerialiseIn(BaseModel):
+class SerialisePlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+    id: str = Field(description="Idempotency id, a lower-case UUID: item 0's statement id; item i's is "
+                    "UUIDv5(id, str(i))")
     gtin: str
     lot: str | None = None
     count: int = Field(description=f"1 to {goods.MAX_SERIALISE}")
     seller: str | None = Field(default=None, description="merchant or platform the items are assigned to")
     prefix: str = Field(default="", description="readable serial prefix, at most 6 characters")
+    time: str | None = _TIME
+
+
+class SerialiseIn(SerialisePlanIn):
+    sigs: list[str] | None = Field(default=None, description="One Ed25519 signature (base64) per statement "
+                                   "of POST /v1/goods/items:statements, in order")
 
 
 class Registered(BaseModel):
     key: str
     hash: str
-    created: bool
+    created: bool = Field(description="False: a retry, answered with the original entry")
+    statement: dict[str, Any] = Field(description="The register statement as recorded")
 
 
 class Serialised(BaseModel):
     keys: list[str]
+    created: bool = Field(description="False: a retry, answered with the keys registered first")
 
 
-@router.post("/products", status_code=201, response_model=Registered)
-def register_product(body: ProductIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep):
-    done = goods.register_product(engine, settings, party, body.gtin, body.data)
-    return {"key": done.appended.key, "hash": done.hash.hex(), "created": done.created}
+class SerialisePlan(BaseModel):
+    keys: list[str]
+    statements: list[dict[str, Any]] = Field(description="The register statements to sign, in order")
 
 
-@router.post("/batches", status_code=201, response_model=Registered)
-def register_batch(body: BatchIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep):
-    done = goods.register_batch(engine, settings, party, body.gtin, body.lot, body.data)
-    return {"key": done.appended.key, "hash": done.hash.hex(), "created": done.created}
+def serial_key(request: Request) -> bytes:
+    """The server's serial key, derived from the log key once per process."""
+    state = request.app.state
+    key = getattr(state, "serial_key", None)
+    if key is None:
+        key = state.serial_key = state.ledger.signer.derive_secret(goods.SERIAL_KEY_PURPOSE)
+    return key
+
+
+def _registered(done, response: Response) -> dict[str, Any]:  # noqa: ANN001
+    if not done.created:
+        response.status_code = 200
+    return {"key": done.appended.key, "hash": done.hash.hex(), "created": done.created,
+            "statement": json.loads(done.appended.entry)["statement"]}
+
+
+@router.post("/products", status_code=201, response_model=Registered,
+             responses={200: {"model": Registered, "description": "A retry: the original entry"}})
+def register_product(body: ProductIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
+                     response: Response):
+    done = goods.register_product(engine, settings, party, body.gtin, body.data, ident=body.id,
+                                  time=body.time, sig=body.sig)
+    return _registered(done, response)
+
+
+@router.post("/batches", status_code=201, response_model=Registered,
+             responses={200: {"model": Registered, "description": "A retry: the original entry"}})
+def register_batch(body: BatchIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
+                   response: Response):
+    done = goods.register_batch(engine, settings, party, body.gtin, body.lot, body.data, ident=body.id,
+                                time=body.time, sig=body.sig)
+    return _registered(done, response)
 
 
 @router.post("/items:serialise", status_code=201, response_model=Serialised,
+             responses={200: {"model": Serialised, "description": "A retry: the keys registered first"}},
              summary="Register N items with unguessable serials in one transaction")
-def serialise(body: SerialiseIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep):
-    keys = goods.serialise(engine, settings, party, body.gtin, body.count, lot=body.lot,
-                           seller=body.seller, prefix=body.prefix)
-    return {"keys": keys}
+def serialise(body: SerialiseIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
+              request: Request, response: Response):
+    done = goods.register_items(engine, settings, party, body.gtin, body.count, ident=body.id,
+                                serial_key=serial_key(request), lot=body.lot, seller=body.seller,
+                                prefix=body.prefix, time=body.time, sigs=body.sigs)
+    if not done.created:
+        response.status_code = 200
+    return {"keys": done.keys, "created": done.created}
+
+
+@router.post("/items:statements", response_model=SerialisePlan,
+             summary="The register statements a serialisation would record, to sign; writes nothing")
+def serialise_statements(body: SerialisePlanIn, party: CurrentParty, engine: EngineDep, request: Request):
+    make_key(gtin=body.gtin, lot=body.lot)  # refuse a bad GTIN or lot before building anything
+    statements = goods.serialise_statements(engine, party, body.gtin, body.count, ident=body.id,
+                                            serial_key=serial_key(request), lot=body.lot, seller=body.seller,
+                                            prefix=body.prefix, time=body.time)
+    return {"keys": [st["key"] for st in statements], "statements": statements}
 
 
 @router.get("/{key:path}", summary="Recorded state of a product, batch, item or parcel (public)")

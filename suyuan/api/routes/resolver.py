@@ -9,7 +9,10 @@ as JSON for `Accept: application/json` or `?linkType=gs1:traceability`; and
 the list of links (an RFC 9264 linkset) for `?linkType=all`.
 
 Every consumer check is logged anonymously (`suyuan.trace.scanlog`) in the
-transaction that reads the page, so the page counts itself. An unregistered or malformed
+transaction that reads the page, so the page counts itself. The checker is
+known only by a keyed hash of its address and the day; the address is the
+connecting peer's, or, when that peer is one of `SUYUAN_TRUSTED_PROXIES`, the
+right-most X-Forwarded-For hop that is not a trusted proxy. An unregistered or malformed
 code gets a red warning page (404, 400), never a server error. Reviews and
 complaints arrive as plain HTML form posts carrying the review token and go
 through the same capture path as `POST /v1/events` with `Bearer rv_...`.
@@ -17,11 +20,12 @@ through the same capture path as `POST /v1/events` with `Bearer rv_...`.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
@@ -44,7 +48,7 @@ from suyuan.trace import regions
 from suyuan.trace.capture import REVIEW_TOKEN_PREFIX, capture
 from suyuan.trace.goods import KeyRef, key_ref
 from suyuan.trace.public import PublicRecord, Warning, public_record
-from suyuan.trace.scanlog import ScanStats, record_scan
+from suyuan.trace.scanlog import CHECKER_SALT_PURPOSE, ScanStats, checker_id, china_day, record_scan
 
 router = APIRouter(tags=["resolver (GS1 Digital Link)"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -116,6 +120,50 @@ def _region(request: Request) -> str | None:
     return value if regions.is_region(value) else None
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(t, strict=False) for t in trusted)
+
+
+def _within(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """The checking client's address: the peer's, unless the peer is a trusted proxy.
+
+    Behind trusted proxies, the client is the right-most X-Forwarded-For hop
+    that is not itself a trusted proxy: hops further left were written by the
+    client and may be anything. With no trusted proxies the header is ignored,
+    so a client cannot pose as many by sending it.
+    """
+    peer = request.client.host if request.client else ""
+    trusted = _networks(tuple(settings.trusted_proxies))
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [h.strip() for value in request.headers.getlist("x-forwarded-for") for h in value.split(",")]
+    hops = [h for h in hops if h]
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop[:100]
+    return hops[0][:100] if hops else peer
+
+
+def _checker_salt(request: Request) -> bytes:
+    state = request.app.state
+    salt = getattr(state, "checker_salt", None)
+    if salt is None:
+        salt = state.checker_salt = state.ledger.signer.derive_secret(CHECKER_SALT_PURPOSE)
+    return salt
+
+
 def _gtin14(gtin: str) -> str:
     # Digital Link allows GTIN-8, -12 and -13 in the path; the ledger keys GTIN-14.
     return gtin.zfill(14) if gtin.isdigit() and len(gtin) in (8, 12, 13) else gtin
@@ -167,12 +215,15 @@ def _resolve(request: Request, *, gtin: str | None = None, lot: str | None = Non
 def _build(request: Request, engine, settings: Settings, ref: KeyRef, *, count: bool) -> PublicRecord | None:  # noqa: ANN001
     """Look the goods up, log the check once they are known to exist, and assemble the record."""
     region = _region(request)
+    address = client_address(request, settings)
 
     def log_check(conn: Connection, key: str) -> ScanStats:
-        return record_scan(conn, settings, key, region)
+        now = datetime.now(timezone.utc)
+        checker = checker_id(_checker_salt(request), address, china_day(now))
+        return record_scan(conn, settings, key, region, now, checker=checker, watch=ref.kind == "item")
 
     return public_record(engine, ref, record_check=log_check if count else None,
-                         clone_count=settings.scan_clone_count, checkpoint_size=_checkpoint_size(request))
+                         checkpoint_size=_checkpoint_size(request))
 
 
 def _headers(request: Request, key: str) -> dict[str, str]:

@@ -10,11 +10,12 @@ and four writers draw the same lines: PDF (reportlab, vector, the font
 embedded), print-ready SVG (one file per page) and HTML (all pages, CSS
 `@page` A4), and PNG (Pillow, the same font).
 
-Text is wrapped, never cut: the HRI breaks only between element strings
-and shrinks (down to 4.5 pt) until each element fits one line, so a
-20-character serial always prints whole; name and origin wrap at word or
-character boundaries and shrink to fit the label. Only a name or origin
-too long for the label even at the smallest size ends in "…".
+Text is wrapped, never cut: the HRI takes one line per element string
+(`(01)...`, `(10)...`, `(21)...`), each shrunk (down to 4.5 pt) until it
+fits; only a value of the widest letters (twenty Ws) is still too wide
+there, and it goes on on the next line. Name and origin wrap at word or
+character boundaries and shrink to fit the label; only a name or origin too
+long for the label even at the smallest size ends in "…".
 
 The grid is 3 x 7 labels of 63.5 x 38.1 mm, the common A4 sheet of
 self-adhesive labels (e.g. Avery L7160), so sheets print on stock paper.
@@ -126,7 +127,7 @@ TEXT_X = PAD + QR_MM + 1.0
 TEXT_W = LABEL_W - TEXT_X - PAD
 TEXT_H = LABEL_H - 2 * PAD
 NAME_PT, TEXT_PT = 7.0, 6.5
-HRI_SIZES = (6.5, 6.0, 5.5, 5.0, 4.5)  # pt; 4.5 pt fits any element string (≤ 24 characters) on one line
+HRI_SIZES = (6.5, 6.0, 5.5, 5.0, 4.5)  # pt; smaller is too small to read, so a wider value wraps instead
 SCALES = (1.0, 0.9, 0.8, 0.7)  # name and origin shrink by these before anything is shortened
 LEADING = 1.2  # line height, in ems
 INK_TOP, INK_BOTTOM = 0.86, 0.1  # Kurinto's CJK ink, above and below the baseline, in ems
@@ -188,52 +189,57 @@ def _shorten(line: str, size: float, bold: bool) -> str:
     return line.rstrip() + "…"
 
 
-def hri_size(labels: Iterable[LabelData]) -> float:
-    """The largest HRI size at which every element string of these labels fits one line.
-
-    Chosen per page, so that the labels of a sheet print their HRI alike.
-    """
-    elements = [e for label in labels for e in hri_elements(label)]
-    return next((s for s in HRI_SIZES if all(_mm(e, s, False) <= TEXT_W for e in elements)), HRI_SIZES[-1])
-
-
-def _height(blocks: Sequence[tuple[float, Sequence[str]]]) -> float:
-    lines = sum(len(rows) * size * LEADING * _PT_MM for size, rows in blocks if rows)
-    return lines + BLOCK_GAP * (sum(1 for _, rows in blocks if rows) - 1)
+def _hri_lines(label: LabelData) -> list[tuple[float, str]]:
+    """(size, text) of the HRI's lines: one element string a line, each as large as fits."""
+    lines = []
+    for element in hri_elements(label):
+        size = next((s for s in HRI_SIZES if _mm(element, s, False) <= TEXT_W), None)
+        if size is None:  # wider than the column even at the smallest size: the value goes on below
+            lines += [(HRI_SIZES[-1], part) for part in _split_long(element, HRI_SIZES[-1], False)]
+        else:
+            lines.append((size, element))
+    return lines
 
 
-def layout_text(label: LabelData, hri_pt: float | None = None) -> tuple[TextRow, ...]:
-    """The label's text column: name (bold), HRI, origin, wrapped and sized to fit, centred vertically.
+Block = Sequence[tuple[float, str]]  # (size in pt, text) of each line
 
-    `hri_pt` is the HRI's size (default: the largest that fits this label, `hri_size`).
-    """
-    hri_pt = hri_pt or hri_size([label])
-    hri_rows = wrap(hri_elements(label), hri_pt)
+
+def _height(blocks: Sequence[Block]) -> float:
+    lines = sum(size * LEADING * _PT_MM for block in blocks for size, _ in block)
+    return lines + BLOCK_GAP * (sum(1 for block in blocks if block) - 1)
+
+
+def _block(size: float, lines: Sequence[str]) -> list[tuple[float, str]]:
+    return [(size, line) for line in lines]
+
+
+def layout_text(label: LabelData) -> tuple[TextRow, ...]:
+    """The label's text column: name (bold), HRI, origin, wrapped and sized to fit, centred vertically."""
+    hri_lines = _hri_lines(label)
     for scale in SCALES:
-        name = (NAME_PT * scale, _wrapped(label.name, NAME_PT * scale, True))
-        origin = (TEXT_PT * scale, _wrapped(label.origin, TEXT_PT * scale, False))
-        blocks = [name, (hri_pt, hri_rows), origin]
-        if _height(blocks) <= TEXT_H:
+        n_size, o_size = NAME_PT * scale, TEXT_PT * scale
+        name, origin = _wrapped(label.name, n_size, True), _wrapped(label.origin, o_size, False)
+        if _height([_block(n_size, name), hri_lines, _block(o_size, origin)]) <= TEXT_H:
             break
     else:
         # Even the smallest size overflows: the HRI stays whole, name and origin share what is left.
-        room = TEXT_H - _height([(hri_pt, hri_rows)]) - 2 * BLOCK_GAP
-        (n_size, n_rows), (o_size, o_rows) = name, origin
-        keep_origin = min(len(o_rows), max(1, int(room / 2 / (o_size * LEADING * _PT_MM))))
-        keep_name = max(1, int((room - keep_origin * o_size * LEADING * _PT_MM) / (n_size * LEADING * _PT_MM)))
-        if keep_name < len(n_rows):
-            n_rows = (*n_rows[:keep_name - 1], _shorten(n_rows[keep_name - 1], n_size, True))
-        if keep_origin < len(o_rows):
-            o_rows = (*o_rows[:keep_origin - 1], _shorten(o_rows[keep_origin - 1], o_size, False))
-        blocks = [(n_size, n_rows), (hri_pt, hri_rows), (o_size, o_rows)]
+        n_line, o_line = n_size * LEADING * _PT_MM, o_size * LEADING * _PT_MM
+        room = TEXT_H - _height([hri_lines]) - 2 * BLOCK_GAP
+        keep_origin = min(len(origin), max(1, int(room / 2 / o_line)))
+        keep_name = max(1, int((room - keep_origin * o_line) / n_line))
+        if keep_name < len(name):
+            name = (*name[:keep_name - 1], _shorten(name[keep_name - 1], n_size, True))
+        if keep_origin < len(origin):
+            origin = (*origin[:keep_origin - 1], _shorten(origin[keep_origin - 1], o_size, False))
+    blocks = [_block(n_size, name), hri_lines, _block(o_size, origin)]
     y = max(PAD, (LABEL_H - _height(blocks)) / 2)
     rows = []
-    for i, (size, lines) in enumerate(blocks):
-        if not lines:
+    for i, block in enumerate(blocks):
+        if not block:
             continue
         bold = i == 0
-        em = size * _PT_MM
-        for line in lines:
+        for size, line in block:
+            em = size * _PT_MM
             baseline = y + ((LEADING - INK_TOP - INK_BOTTOM) / 2 + INK_TOP) * em  # ink centred in its line
             rows.append(TextRow(TEXT_X, round(baseline, 3), line, round(size, 2), bold,
                                 round(_mm(line, size, bold), 3)))
@@ -244,26 +250,19 @@ def layout_text(label: LabelData, hri_pt: float | None = None) -> tuple[TextRow,
 
 def place(labels: Iterable[LabelData], resolver_base: str) -> Iterator[list[Placed]]:
     """Lay labels out page by page (a generator: a 10,000-label job never holds every page)."""
-    batch: list[LabelData] = []
+    page: list[Placed] = []
     for label in labels:
-        batch.append(label)
-        if len(batch) == PER_PAGE:
-            yield _page(batch, resolver_base)
-            batch = []
-    if batch:
-        yield _page(batch, resolver_base)
-
-
-def _page(labels: Sequence[LabelData], resolver_base: str) -> list[Placed]:
-    size = hri_size(labels)
-    page = []
-    for i, label in enumerate(labels):
+        i = len(page)
         x = MARGIN_X + (i % COLS) * (LABEL_W + GAP_X)
         y = MARGIN_Y + (i // COLS) * LABEL_H
         uri = gs1.digital_link_uri(label.key, resolver_base)
         page.append(Placed(x, y, label, uri, qr_modules(uri), [label.name, hri(label), label.origin],
-                           layout_text(label, size)))
-    return page
+                           layout_text(label)))
+        if len(page) == PER_PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def _runs(modules: list[list[bool]]) -> Iterator[tuple[int, int, int]]:

@@ -62,9 +62,10 @@ def test_each_page_decodes_to_its_items():
 def test_labels_show_the_hri_name_and_origin():
     [page] = list(place(_labels(1), BASE))
     assert page[0].lines == [NAME, f"(01){G}(10)LOT7(21)A/B+0", ORIGIN]
-    # The HRI is wider than the text column: it wraps between element strings.
-    assert [r.text for r in page[0].rows] == [NAME, f"(01){G}", "(10)LOT7(21)A/B+0", ORIGIN]
-    assert [r.bold for r in page[0].rows] == [True, False, False, False]
+    # The HRI is wider than the text column: one element string a line.
+    assert [r.text for r in page[0].rows] == [NAME, f"(01){G}", "(10)LOT7", "(21)A/B+0", ORIGIN]
+    assert [r.bold for r in page[0].rows] == [True, False, False, False, False]
+    assert [r.size for r in page[0].rows] == [sheet.NAME_PT] + [sheet.HRI_SIZES[0]] * 3 + [sheet.TEXT_PT]
     assert page[0].uri == f"{BASE}/01/{G}/10/LOT7/21/A%2FB%2B0"
 
 
@@ -94,10 +95,10 @@ def test_long_text_wraps_and_the_hri_is_never_cut(lot, serial, name, origin, who
     assert "".join(r.text for r in hri) == f"(01){G}(10){lot}(21){serial}"  # all of it, in order
     assert not any("…" in r.text for r in hri)
     if whole:  # each element string on one line, as large as that allows
-        for element in (f"(01){G}", f"(10){lot}", f"(21){serial}"):
-            assert any(element in r.text for r in hri), (element, hri)
+        assert [r.text for r in hri] == [f"(01){G}", f"(10){lot}", f"(21){serial}"]
+        assert hri[0].size == sheet.HRI_SIZES[0] and all(r.size >= sheet.HRI_SIZES[-1] for r in hri)
     else:  # too wide even at the smallest size: the value goes on on the next line
-        assert {r.size for r in hri} == {sheet.HRI_SIZES[-1]} and len(hri) >= 3
+        assert len(hri) > 3 and hri[-1].size == sheet.HRI_SIZES[-1]
     if len(name) < 100:
         assert text == [name, origin]
     else:  # too long even at the smallest size: name and origin end in "…", everything before is whole

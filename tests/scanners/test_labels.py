@@ -177,7 +177,8 @@ def _check_png_against_svg(png_bytes: bytes, svg: str, page) -> None:  # noqa: A
     found = sheets.decoded(png)
     assert sorted(k for k, _, _ in found) == sorted(p.label.key for p in page)
     for key, cx, cy in found:
-        [p] = [p for p in page if p.x * px <= cx <= (p.x + sheet.LABEL_W) * px and p.y * px <= cy <= (p.y + sheet.LABEL_H) * px]
+        [p] = [p for p in page
+               if p.x * px <= cx <= (p.x + sheet.LABEL_W) * px and p.y * px <= cy <= (p.y + sheet.LABEL_H) * px]
         mine = [t for t in texts if p.x <= t.x <= p.x + sheet.LABEL_W and p.y <= t.y <= p.y + sheet.LABEL_H]
         assert _hri(key) in "".join(t.text for t in mine) and p.label.key == key
         qx, qy, _ = sheet._qr_origin(p)

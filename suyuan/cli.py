@@ -93,6 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     cmd_init(args)
+    _warn_resolver(settings.resolver_url)
     print(f"serving on http://{args.host}:{args.port}  (API docs at /docs)", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
@@ -243,6 +244,14 @@ def _tokens_note(n: int) -> None:
               "prints them", file=sys.stderr)
 
 
+def _warn_resolver(resolver_url: str) -> None:
+    from suyuan.config import resolver_warning
+
+    warning = resolver_warning(resolver_url)
+    if warning:
+        print(f"suyuan: {warning}", file=sys.stderr, flush=True)
+
+
 def cmd_labels(args: argparse.Namespace) -> int:
     from suyuan.runtime import initialised_engine
     from suyuan.scanners.labels import PER_PAGE, batch_labels, write_sheets
@@ -250,14 +259,14 @@ def cmd_labels(args: argparse.Namespace) -> int:
 
     settings = _settings()
     engine = initialised_engine(settings)
+    resolver = args.resolver or settings.resolver_url
+    _warn_resolver(resolver)
     try:
-        labels = batch_labels(engine, args.batch)
+        labels = batch_labels(engine, args.batch, limit=args.limit)
     finally:
         engine.dispose()
-    if args.limit:
-        labels = labels[: args.limit]
     with ProgressBar(len(labels), "labels", sys.stderr) as bar:
-        written = write_sheets(labels, args.out, args.resolver or settings.resolver_url, progress=bar.advance)
+        written = write_sheets(labels, args.out, resolver, progress=bar.advance)
     pages = -(-len(labels) // PER_PAGE)
     print(f"{len(labels)} labels on {pages} A4 pages: {', '.join(str(p) for p in written[:3])}"
           + (f" ... ({len(written)} files)" if len(written) > 3 else ""))

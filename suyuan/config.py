@@ -25,6 +25,19 @@ def default_data_dir() -> Path:
     return Path(base) / "suyuan"
 
 
+# The default resolver is a placeholder under the reserved `.example` TLD (RFC 2606): a QR code
+# printed with it resolves nowhere. `suyuan labels` and `suyuan serve` warn while it is in use.
+PLACEHOLDER_RESOLVER_URL = "https://id.suyuan.example"
+
+
+def resolver_warning(resolver_url: str) -> str | None:
+    """One line of warning if `resolver_url` is the placeholder default, else None."""
+    if resolver_url.rstrip("/").lower() != PLACEHOLDER_RESOLVER_URL:
+        return None
+    return (f"warning: SUYUAN_RESOLVER_URL is the placeholder {PLACEHOLDER_RESOLVER_URL}: QR codes printed "
+            "with it lead nowhere; set it to the base URL your scan pages are served under.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SUYUAN_", extra="ignore")
 
@@ -52,7 +65,7 @@ class Settings(BaseSettings):
         "default: read <data_dir>/vault.key, made on first use with mode 0600.",
     )
     resolver_url: str = Field(
-        default="https://id.suyuan.example",
+        default=PLACEHOLDER_RESOLVER_URL,
         description="Base of the GS1 Digital Link URIs printed in QR codes.",
     )
     integrate_interval: float = Field(

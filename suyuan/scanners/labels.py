@@ -2,11 +2,20 @@
 
 Each label carries the item's GS1 Digital Link URI as a QR code (level Q,
 see `suyuan.scanners.render`) and, for people, the GTIN, lot and serial as
-the GS1 HRI (General Specifications §4.15: `(01) ... (10) ... (21) ...`),
-the product name and the origin. The layout is one model (`Sheet`, in
-millimetres, origin top left) drawn by four writers: PDF (reportlab,
-vector), print-ready SVG (one file per page) and HTML (all pages, CSS
-`@page` A4), and a PNG raster used to check that printed codes scan.
+the GS1 HRI element string (General Specifications §4.15: the AIs in
+parentheses, `(01)06901234567892(10)LOT7(21)SN0001`), the product name and
+the origin. The layout (`place`, in millimetres, origin top left) decides
+every text line once, measured with the label font (`suyuan.scanners.fonts`),
+and four writers draw the same lines: PDF (reportlab, vector, the font
+embedded), print-ready SVG (one file per page) and HTML (all pages, CSS
+`@page` A4), and PNG (Pillow, the same font).
+
+Text is wrapped, never cut: the HRI takes one line per element string
+(`(01)...`, `(10)...`, `(21)...`), each shrunk (down to 4.5 pt) until it
+fits; only a value of the widest letters (twenty Ws) is still too wide
+there, and it goes on on the next line. Name and origin wrap at word or
+character boundaries and shrink to fit the label; only a name or origin too
+long for the label even at the smallest size ends in "…".
 
 The grid is 3 x 7 labels of 63.5 x 38.1 mm, the common A4 sheet of
 self-adhesive labels (e.g. Avery L7160), so sheets print on stock paper.
@@ -16,17 +25,18 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
 import qrcode
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from suyuan.errors import InputError, NotFound
-from suyuan.scanners import gs1
+from suyuan.errors import Forbidden, InputError, NotFound
+from suyuan.scanners import fonts, gs1
 from suyuan.scanners.render import QR_ERROR_CORRECTION
 
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -56,6 +66,18 @@ class LabelData:
 
 
 @dataclass(frozen=True)
+class TextRow:
+    """One printed line of a label: where (mm from the label's top left, baseline), what, how big."""
+
+    x: float
+    y: float
+    text: str
+    size: float  # pt
+    bold: bool
+    width: float  # mm, measured with the label font
+
+
+@dataclass(frozen=True)
 class Placed:
     """One label on a page: position in mm and what it shows."""
 
@@ -64,17 +86,18 @@ class Placed:
     label: LabelData
     uri: str
     modules: list[list[bool]]  # QR modules with the quiet zone, row by row
-    lines: list[str]
+    lines: list[str]  # name, HRI element string, origin: what the label says, before wrapping
+    rows: tuple[TextRow, ...]  # the same text as laid out: every writer draws exactly these
 
 
-def hri_lines(label: LabelData) -> list[str]:
-    parts = label.parts
-    lines = [f"(01) {parts['01']}"]
-    if "10" in parts:
-        lines.append(f"(10) {parts['10']}")
-    if "21" in parts:
-        lines.append(f"(21) {parts['21']}")
-    return lines
+def hri_elements(label: LabelData) -> list[str]:
+    """The key's element strings, `(01)<GTIN>`, `(10)<lot>`, `(21)<serial>`, values decoded."""
+    return [f"({ai}){value}" for ai, value in label.parts.items()]
+
+
+def hri(label: LabelData) -> str:
+    """The GS1 HRI of the key, e.g. `(01)06901234567892(10)LOT7(21)SN0001`."""
+    return "".join(hri_elements(label))
 
 
 def qr_modules(data: str) -> list[list[bool]]:
@@ -98,6 +121,133 @@ def qr_modules(data: str) -> list[list[bool]]:
     return rows
 
 
+# --- text layout -------------------------------------------------------------------
+
+TEXT_X = PAD + QR_MM + 1.0
+TEXT_W = LABEL_W - TEXT_X - PAD
+TEXT_H = LABEL_H - 2 * PAD
+NAME_PT, TEXT_PT = 7.0, 6.5
+HRI_SIZES = (6.5, 6.0, 5.5, 5.0, 4.5)  # pt; smaller is too small to read, so a wider value wraps instead
+SCALES = (1.0, 0.9, 0.8, 0.7)  # name and origin shrink by these before anything is shortened
+LEADING = 1.2  # line height, in ems
+INK_TOP, INK_BOTTOM = 0.86, 0.1  # Kurinto's CJK ink, above and below the baseline, in ems
+BLOCK_GAP = 0.8  # mm between name, HRI and origin
+_PT_MM = 25.4 / 72
+
+# A line may break before a CJK character (and its closing punctuation) or after a space.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CLOSING = "，。、；：！？）》」』】〕…,.;:!?)"
+_PIECE = re.compile(rf"[{_CJK}][{_CLOSING}]*\s*|[^\s{_CJK}]+\s*|\s+")
+
+
+def _mm(text: str, size: float, bold: bool) -> float:
+    return fonts.width_pt(text, size, bold) * _PT_MM
+
+
+def _split_long(piece: str, size: float, bold: bool) -> list[str]:
+    """Cut a piece wider than the column into the longest runs that fit (at least one character each)."""
+    out = []
+    while piece:
+        n = len(piece)
+        while n > 1 and _mm(piece[:n], size, bold) > TEXT_W:
+            n -= 1
+        out.append(piece[:n])
+        piece = piece[n:]
+    return out
+
+
+def wrap(pieces: Sequence[str], size: float, bold: bool = False) -> list[str]:
+    """Greedy line filling of `pieces` (the units between which a line may break); nothing is dropped."""
+    lines: list[str] = []
+    current = ""
+    for piece in pieces:
+        if _mm((current + piece).rstrip(), size, bold) <= TEXT_W:
+            current += piece
+            continue
+        if current.strip():
+            lines.append(current.rstrip())
+        current = ""
+        piece = piece.lstrip() if lines else piece
+        if _mm(piece.rstrip(), size, bold) > TEXT_W:
+            *whole, piece = _split_long(piece.rstrip(), size, bold)
+            lines += whole
+        current = piece
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+@lru_cache(maxsize=256)
+def _wrapped(text: str, size: float, bold: bool) -> tuple[str, ...]:
+    # A batch's labels share name and origin: wrap each once.
+    return tuple(wrap(_PIECE.findall(text), size, bold))
+
+
+def _shorten(line: str, size: float, bold: bool) -> str:
+    while line and _mm(line + "…", size, bold) > TEXT_W:
+        line = line[:-1]
+    return line.rstrip() + "…"
+
+
+def _hri_lines(label: LabelData) -> list[tuple[float, str]]:
+    """(size, text) of the HRI's lines: one element string a line, each as large as fits."""
+    lines = []
+    for element in hri_elements(label):
+        size = next((s for s in HRI_SIZES if _mm(element, s, False) <= TEXT_W), None)
+        if size is None:  # wider than the column even at the smallest size: the value goes on below
+            lines += [(HRI_SIZES[-1], part) for part in _split_long(element, HRI_SIZES[-1], False)]
+        else:
+            lines.append((size, element))
+    return lines
+
+
+Block = Sequence[tuple[float, str]]  # (size in pt, text) of each line
+
+
+def _height(blocks: Sequence[Block]) -> float:
+    lines = sum(size * LEADING * _PT_MM for block in blocks for size, _ in block)
+    return lines + BLOCK_GAP * (sum(1 for block in blocks if block) - 1)
+
+
+def _block(size: float, lines: Sequence[str]) -> list[tuple[float, str]]:
+    return [(size, line) for line in lines]
+
+
+def layout_text(label: LabelData) -> tuple[TextRow, ...]:
+    """The label's text column: name (bold), HRI, origin, wrapped and sized to fit, centred vertically."""
+    hri_lines = _hri_lines(label)
+    for scale in SCALES:
+        n_size, o_size = NAME_PT * scale, TEXT_PT * scale
+        name, origin = _wrapped(label.name, n_size, True), _wrapped(label.origin, o_size, False)
+        if _height([_block(n_size, name), hri_lines, _block(o_size, origin)]) <= TEXT_H:
+            break
+    else:
+        # Even the smallest size overflows: the HRI stays whole, name and origin share what is left.
+        n_line, o_line = n_size * LEADING * _PT_MM, o_size * LEADING * _PT_MM
+        room = TEXT_H - _height([hri_lines]) - 2 * BLOCK_GAP
+        keep_origin = min(len(origin), max(1, int(room / 2 / o_line)))
+        keep_name = max(1, int((room - keep_origin * o_line) / n_line))
+        if keep_name < len(name):
+            name = (*name[:keep_name - 1], _shorten(name[keep_name - 1], n_size, True))
+        if keep_origin < len(origin):
+            origin = (*origin[:keep_origin - 1], _shorten(origin[keep_origin - 1], o_size, False))
+    blocks = [_block(n_size, name), hri_lines, _block(o_size, origin)]
+    y = max(PAD, (LABEL_H - _height(blocks)) / 2)
+    rows = []
+    for i, block in enumerate(blocks):
+        if not block:
+            continue
+        bold = i == 0
+        for size, line in block:
+            em = size * _PT_MM
+            baseline = y + ((LEADING - INK_TOP - INK_BOTTOM) / 2 + INK_TOP) * em  # ink centred in its line
+            rows.append(TextRow(TEXT_X, round(baseline, 3), line, round(size, 2), bold,
+                                round(_mm(line, size, bold), 3)))
+            y += LEADING * em
+        y += BLOCK_GAP
+    return tuple(rows)
+
+
 def place(labels: Iterable[LabelData], resolver_base: str) -> Iterator[list[Placed]]:
     """Lay labels out page by page (a generator: a 10,000-label job never holds every page)."""
     page: list[Placed] = []
@@ -106,8 +256,8 @@ def place(labels: Iterable[LabelData], resolver_base: str) -> Iterator[list[Plac
         x = MARGIN_X + (i % COLS) * (LABEL_W + GAP_X)
         y = MARGIN_Y + (i // COLS) * LABEL_H
         uri = gs1.digital_link_uri(label.key, resolver_base)
-        lines = [label.name, *hri_lines(label), label.origin]
-        page.append(Placed(x, y, label, uri, qr_modules(uri), lines))
+        page.append(Placed(x, y, label, uri, qr_modules(uri), [label.name, hri(label), label.origin],
+                           layout_text(label)))
         if len(page) == PER_PAGE:
             yield page
             page = []
@@ -130,63 +280,28 @@ def _runs(modules: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
                 c += 1
 
 
-def _fit(text: str, width_mm: float, size_pt: float, measure: Callable[[str, float], float]) -> str:
-    """Shorten `text` with an ellipsis until it fits `width_mm`."""
-    limit = width_mm / 25.4 * 72
-    if measure(text, size_pt) <= limit:
-        return text
-    while text and measure(text + "…", size_pt) > limit:
-        text = text[:-1]
-    return text + "…"
-
-
-def _approx_width(text: str, size_pt: float) -> float:
-    # Without font metrics (SVG, HTML): CJK glyphs are one em wide, Latin about half.
-    return sum(size_pt if ord(ch) > 0x2E7F else size_pt * 0.55 for ch in text)
-
-
-# --- writers -----------------------------------------------------------------------
-
-TEXT_X = PAD + QR_MM + 1.0
-TEXT_W = LABEL_W - TEXT_X - PAD
-NAME_PT, TEXT_PT = 7.0, 6.5
-LINE_MM = 3.6
-
-
-def _text_rows(p: Placed, measure: Callable[[str, float], float]) -> list[tuple[float, str, float]]:
-    """(y offset in mm from the label's top, text, size in pt) for the label's text column."""
-    rows = []
-    y = PAD + 4.0
-    for i, line in enumerate(p.lines):
-        size = NAME_PT if i == 0 else TEXT_PT
-        rows.append((y, _fit(line, TEXT_W, size, measure), size))
-        y += LINE_MM + (1.0 if i == 0 else 0)
-    return rows
-
-
 def _qr_origin(p: Placed) -> tuple[float, float, float]:
     """Top-left corner of the QR symbol and its module size, in mm."""
     module = QR_MM / len(p.modules)
     return p.x + PAD, p.y + (LABEL_H - QR_MM) / 2, module
 
 
-class PdfWriter:
-    """Vector PDF through reportlab; Chinese text in the Adobe-GB1 CID font STSong-Light."""
+# --- writers -----------------------------------------------------------------------
 
-    def __init__(self, out: Path):
+
+class PdfWriter:
+    """Vector PDF through reportlab, text in the embedded (subset) label font."""
+
+    def __init__(self, out: Path | BinaryIO):
         from reportlab.lib.pagesizes import A4
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
         from reportlab.pdfgen import canvas
 
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
         self.out = out
-        self._width = pdfmetrics.stringWidth
-        self._c = canvas.Canvas(str(out), pagesize=A4, pageCompression=1)
+        self._fonts = {bold: fonts.pdf_name(bold) for bold in (False, True)}
+        # Starting in the label font keeps reportlab's default Helvetica (not embedded) out of the file.
+        self._c = canvas.Canvas(out if not isinstance(out, Path) else str(out), pagesize=A4, pageCompression=1,
+                                initialFontName=self._fonts[False], initialFontSize=TEXT_PT)
         self._c.setTitle("suyuan labels")
-
-    def measure(self, text: str, size: float) -> float:
-        return self._width(text, "STSong-Light", size)
 
     def page(self, placed: Sequence[Placed]) -> None:
         from reportlab.lib.units import mm
@@ -201,14 +316,17 @@ class PdfWriter:
                 path.rect((qx + col * m) * mm, top - (qy + (r + 1) * m) * mm, n * m * mm, m * mm * 1.001)
             c.setFillGray(0)
             c.drawPath(path, stroke=0, fill=1)
-            for dy, text, size in _text_rows(p, self.measure):
-                c.setFont("STSong-Light", size)
-                c.drawString((p.x + TEXT_X) * mm, top - (p.y + dy) * mm, text)
+            for row in p.rows:
+                c.setFont(self._fonts[row.bold], row.size)
+                c.drawString((p.x + row.x) * mm, top - (p.y + row.y) * mm, row.text)
         c.showPage()
 
     def close(self) -> list[Path]:
         self._c.save()
-        return [self.out]
+        return [self.out] if isinstance(self.out, Path) else []
+
+
+SVG_FONTS = f"{fonts.FAMILY}, Noto Sans CJK SC, Source Han Sans SC, sans-serif"
 
 
 def _svg_page(placed: Sequence[Placed]) -> str:
@@ -221,11 +339,13 @@ def _svg_page(placed: Sequence[Placed]) -> str:
         d = "".join(f"M{qx + c * m:.3f},{qy + r * m:.3f}h{n * m:.3f}v{m:.3f}h-{n * m:.3f}z"
                     for r, c, n in _runs(p.modules))
         parts.append(f'<path fill="black" shape-rendering="crispEdges" d="{d}"/>')
-        for dy, text, size in _text_rows(p, _approx_width):
-            weight = ' font-weight="bold"' if size == NAME_PT else ""
-            parts.append(f'<text x="{p.x + TEXT_X:.2f}" y="{p.y + dy:.2f}" font-size="{size * 25.4 / 72:.2f}"'
-                         f'{weight} font-family="Noto Sans CJK SC, Source Han Sans SC, SimHei, sans-serif">'
-                         f"{html.escape(text)}</text>")
+        for row in p.rows:
+            # textLength pins the line to the width measured with the label font, whatever font
+            # the viewer substitutes, so a line never runs into the next label.
+            weight = ' font-weight="bold"' if row.bold else ""
+            parts.append(f'<text x="{p.x + row.x:.3f}" y="{p.y + row.y:.3f}" font-size="{row.size * _PT_MM:.3f}"'
+                         f' textLength="{row.width:.3f}" lengthAdjust="spacingAndGlyphs"{weight}'
+                         f' font-family="{SVG_FONTS}">{html.escape(row.text)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -272,7 +392,7 @@ class HtmlWriter:
 
 
 def page_png(placed: Sequence[Placed], dpi: int = 200) -> bytes:
-    """A page as a greyscale PNG: the QR codes exactly as placed, text left out (no CJK font needed)."""
+    """A page as a greyscale PNG: the QR codes exactly as placed and the text in the label font."""
     px = dpi / 25.4
     image = Image.new("L", (round(PAGE_W * px), round(PAGE_H * px)), 255)
     draw = ImageDraw.Draw(image)
@@ -281,6 +401,9 @@ def page_png(placed: Sequence[Placed], dpi: int = 200) -> bytes:
         for r, c, n in _runs(p.modules):
             x0, y0 = (qx + c * m) * px, (qy + r * m) * px
             draw.rectangle([round(x0), round(y0), round(x0 + n * m * px) - 1, round(y0 + m * px) - 1], fill=0)
+        for row in p.rows:
+            font = fonts.pil_font(row.size / 72 * dpi, row.bold)
+            draw.text(((p.x + row.x) * px, (p.y + row.y) * px), row.text, font=font, fill=0, anchor="ls")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
@@ -292,6 +415,16 @@ WRITERS = {
     "html": HtmlWriter,
     "png": partial(PageFilesWriter, render=page_png),
 }
+
+
+def _draw(writer, labels: Sequence[LabelData], resolver_base: str,  # noqa: ANN001
+          progress: Callable[[int], None] | None) -> None:
+    if not labels:
+        raise InputError("No labels to print: expected at least one item.", field="batch")
+    for page in place(labels, resolver_base):
+        writer.page(page)
+        if progress:
+            progress(len(page))
 
 
 def write_sheets(labels: Sequence[LabelData], out: Path | str, resolver_base: str,
@@ -308,18 +441,29 @@ def write_sheets(labels: Sequence[LabelData], out: Path | str, resolver_base: st
     if not labels:
         raise InputError("No labels to print: expected at least one item.", field="batch")
     writer = WRITERS[fmt](out)
-    for page in place(labels, resolver_base):
-        writer.page(page)
-        if progress:
-            progress(len(page))
+    _draw(writer, labels, resolver_base, progress)
     return writer.close()
+
+
+def write_pdf(labels: Sequence[LabelData], stream: BinaryIO, resolver_base: str,
+              progress: Callable[[int], None] | None = None) -> None:
+    """Write the labels as one PDF into a binary stream (the HTTP answer's spool file)."""
+    writer = PdfWriter(stream)
+    _draw(writer, labels, resolver_base, progress)
+    writer.close()
 
 
 # --- a batch's labels from the database ------------------------------------------------
 
 
-def batch_labels(engine, batch_key: str) -> list[LabelData]:  # noqa: ANN001
-    """The labels of a batch's items: product name and the origin recorded at registration."""
+def batch_labels(engine, batch_key: str, *, party: str | None = None, limit: int | None = None,  # noqa: ANN001
+                 field: str = "batch") -> list[LabelData]:
+    """The labels of a batch's items (by key, at most `limit`): product name and the recorded origin.
+
+    With `party`, only the producer that registered the batch's product may
+    have them (Forbidden otherwise): a sheet of valid codes is what a
+    counterfeiter would want.
+    """
     import json
 
     from sqlalchemy import select
@@ -327,18 +471,24 @@ def batch_labels(engine, batch_key: str) -> list[LabelData]:  # noqa: ANN001
     from suyuan.ledger.models import Entry
     from suyuan.trace.goods import batch_row, items_t, product_row
 
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise InputError(f"Invalid limit {limit!r}: expected a number of labels of at least 1.", field="limit")
     parts = gs1.split_key(batch_key)
     if set(parts) != {"01", "10"}:
-        raise InputError(f"Invalid batch key {batch_key!r}: expected 01/<GTIN-14>/10/<lot>.", field="batch")
+        raise InputError(f"Invalid batch key {batch_key!r}: expected 01/<GTIN-14>/10/<lot>.", field=field)
     with engine.connect() as conn:
         batch = batch_row(conn, batch_key)
         if batch is None:
             raise NotFound(f"No batch is registered under {batch_key}: register it first.")
         product = product_row(conn, parts["01"])
+        if party is not None and (product is None or product.owner != party):
+            owner = product.owner if product is not None else "no one"
+            raise Forbidden(f"Not your goods: product {parts['01']} was registered by party {owner}, "
+                            f"got party {party}; only its producer prints the batch's labels.", field="key")
         first = conn.execute(select(Entry.canonical).where(Entry.key == batch_key, Entry.seq == 0)).scalar()
         origin = json.loads(bytes(first))["statement"]["data"].get("origin", {}) if first else {}
-        keys = conn.execute(select(items_t.c.key).where(items_t.c.batch_key == batch_key)
-                            .order_by(items_t.c.key)).scalars().all()
+        query = select(items_t.c.key).where(items_t.c.batch_key == batch_key).order_by(items_t.c.key)
+        keys = conn.execute(query.limit(limit) if limit else query).scalars().all()
     place_name = " ".join(v for v in (origin.get("place"), origin.get("region") or batch.origin_region) if v)
     name = product.name if product is not None else parts["01"]
     return [LabelData(key, name, f"产地 {place_name}") for key in keys]

@@ -109,6 +109,11 @@ class Settings(BaseSettings):
         default=120,
         description="A serial seen in two provinces within this window is flagged `serial_far_apart`.",
     )
+    follow_up_min_hours: int = Field(
+        default=24, ge=0,
+        description="A follow-up review (`data.follow_up_to`) is accepted this many hours after the "
+        "delivery's first review, not sooner.",
+    )
     scan_clone_count: int = Field(
         default=20,
         description="Scan page: a serial checked by this many distinct checkers (client address and "

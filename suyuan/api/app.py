@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api import errors
-from suyuan.api.routes import codes, events, flags, goods, inspect, labels, log, parties, people, scans
+from suyuan.api.routes import codes, events, flags, goods, inspect, labels, log, parties, people, reviews, scans
 from suyuan.api.routes import resolver
 from suyuan.config import Settings, get_settings
 from suyuan.ledger.ledger import Ledger
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.include_router(goods.router)
     app.include_router(flags.router)
     app.include_router(inspect.router)
+    app.include_router(reviews.router)
     app.include_router(people.router)
     app.include_router(codes.router)
     app.include_router(labels.router)

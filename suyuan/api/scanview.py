@@ -46,6 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
         "w_unregistered": "未登记的码：{key} 不在溯源系统中，可能是假冒商品。请勿购买或食用，并向平台或市场监管部门举报（12315）。",
         "w_invalid": "无效的商品码：{detail} 可能是假冒商品，请谨慎。",
         "reason": "原因：", "unknown": "未知",
+        "hidden_review": "一条评价已被监管部门隐藏：{reason}",
         "not_found_title": "未查到此商品",
     },
     "en": {
@@ -83,6 +84,7 @@ TEXT: dict[str, dict[str, str]] = {
                           "do not buy or eat it, and report it to the platform or market regulator (12315).",
         "w_invalid": "Invalid product code: {detail} This may be a counterfeit.",
         "reason": "Reason: ", "unknown": "unknown",
+        "hidden_review": "A review was hidden by an inspector: {reason}",
         "not_found_title": "Product not found",
     },
 }
@@ -93,7 +95,7 @@ EVENT_LABELS = {
         "assign": "指定销售商", "list": "上架销售", "sell": "售出", "pack": "装箱", "unpack": "拆箱",
         "dispatch": "发货揽收", "transit": "运输中转", "deliver": "签收", "review": "消费者评价",
         "complain": "消费者投诉", "return": "退货", "inspect": "检验", "recall": "召回",
-        "recall_lifted": "解除召回",
+        "recall_lifted": "解除召回", "hide_review": "评价已隐藏",
     },
     "en": {
         ("register", "product"): "Product registered", ("register", "batch"): "Batch registered",
@@ -101,7 +103,7 @@ EVENT_LABELS = {
         "sell": "Sold", "pack": "Packed", "unpack": "Unpacked", "dispatch": "Dispatched",
         "transit": "In transit", "deliver": "Delivered", "review": "Consumer review",
         "complain": "Consumer complaint", "return": "Returned", "inspect": "Inspection",
-        "recall": "RECALL", "recall_lifted": "Recall lifted",
+        "recall": "RECALL", "recall_lifted": "Recall lifted", "hide_review": "Review hidden",
     },
 }
 
@@ -168,6 +170,16 @@ def warning_line(w: Warning, lang: str) -> str:
     return t["w_" + w.code].format(**p)
 
 
+def hidden_line(e: Event, lang: str) -> str:
+    """What a shopper reads where an inspector hid a review (a `hide_review` event)."""
+    return TEXT[lang]["hidden_review"].format(reason=e.data.get("reason") or TEXT[lang]["unknown"])
+
+
+def notices(rec: PublicRecord, lang: str) -> list[str]:
+    """Lines that are not warnings but that a shopper should not miss: reviews hidden, and why."""
+    return [hidden_line(e, lang) for e in rec.events if e.type == "hide_review"]
+
+
 def event_line(e: Event, lang: str) -> dict[str, Any]:
     """Label, who and details of one journey step."""
     labels = EVENT_LABELS[lang]
@@ -205,6 +217,8 @@ def event_line(e: Event, lang: str) -> dict[str, Any]:
             details.append(str(d["text"]))
     elif e.type == "complain":
         details.append(COMPLAINTS[lang].get(d.get("category"), str(d.get("category", ""))))
+    elif e.type == "hide_review":
+        label = hidden_line(e, lang)
     elif e.type in ("recall", "recall_lifted") and d.get("reason"):
         details.append(str(d["reason"]))
     elif e.type == "register" and e.level == "batch" and d.get("production_date"):
@@ -218,7 +232,7 @@ def event_line(e: Event, lang: str) -> dict[str, Any]:
         actor = ("消费者 " if zh else "consumer ") + actor
     return {"time": when(e.time), "label": label, "actor": actor, "details": [x for x in details if x],
             "alert": e.type == "recall" or (e.type == "inspect" and d.get("result") == "fail"),
-            "level": e.level, "logged": e.log_index is not None}
+            "level": e.level, "type": e.type, "logged": e.log_index is not None}
 
 
 def page_context(rec: PublicRecord, lang: str) -> dict[str, Any]:

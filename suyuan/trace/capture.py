@@ -12,6 +12,8 @@ the rules again.
 from __future__ import annotations
 
 import hashlib
+import secrets
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
@@ -20,7 +22,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from suyuan.config import Settings
-from suyuan.errors import Conflict, Forbidden, InputError, SuyuanError, Unauthorized
+from suyuan.errors import Conflict, Forbidden, InputError, RuleViolation, SuyuanError, Unauthorized
 from suyuan.ledger.chain import (
     Appended,
     append_batch_in,
@@ -55,12 +57,13 @@ from suyuan.trace.goods import (
     product_row,
     products_t,
 )
-from suyuan.trace.models import Flag, ReviewToken
+from suyuan.trace.models import Delivery, Flag, ReviewToken
 from suyuan.trace.parties import PartyView, get_party_in
 from suyuan.trace.signatures import check_signature, party_public_keys
 
 flags_t = Flag.__table__
 tokens_t = ReviewToken.__table__
+deliveries_t = Delivery.__table__
 entries_t = Entry.__table__
 UTC = timezone.utc
 REVIEW_TOKEN_PREFIX = "rv_"
@@ -121,6 +124,12 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def new_token() -> tuple[str, bytes]:
+    """A fresh review token (256 random bits after `rv_`) and the digest that is all the server keeps."""
+    token = REVIEW_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, token_digest(token)
+
+
 def consumer_actor(digest: bytes) -> str:
     """A consumer's pseudonymous actor: no personal data, stable per review token."""
     return "consumer:" + digest[:8].hex()
@@ -156,7 +165,7 @@ def capture(engine: Engine, settings: Settings, statement: dict[str, Any], sig: 
 
 
 def capture_many(engine: Engine, settings: Settings, items: Iterable[tuple[dict[str, Any], str | None]], *,
-                 party: PartyView | None = None, mode: str = "atomic",
+                 party: PartyView | None = None, review_token: str | None = None, mode: str = "atomic",
                  now: datetime | None = None,
                  refused: dict[int, SuyuanError] | None = None) -> list[BatchResult]:
     """Capture several events in one transaction.
@@ -165,7 +174,9 @@ def capture_many(engine: Engine, settings: Settings, items: Iterable[tuple[dict[
     back; the failing statement carries its error and the others are marked
     skipped. `per_event`: each statement runs in a savepoint, refused ones are
     rolled back alone and the rest are kept. `refused` holds errors found
-    before capture (malformed shapes), by index.
+    before capture (malformed shapes), by index. With a `review_token` the
+    batch is a consumer's (its reviews and complaints), and the token's
+    allowance holds across the batch as across requests.
     """
     refused = refused or {}
     if mode not in ("atomic", "per_event"):
@@ -175,14 +186,15 @@ def capture_many(engine: Engine, settings: Settings, items: Iterable[tuple[dict[
     try:
         with engine.begin() as conn:
             if mode == "atomic":
-                _capture_atomic(conn, settings, items, results, party, now, refused)
+                _capture_atomic(conn, settings, items, results, party, review_token, now, refused)
             else:
                 for result, (st, sig) in zip(results, items):
                     try:
                         if result.index in refused:
                             raise refused[result.index]
                         with conn.begin_nested():
-                            result.captured = capture_in(conn, settings, st, sig, party=party, now=now)
+                            result.captured = capture_in(conn, settings, st, sig, party=party,
+                                                         review_token=review_token, now=now)
                     except SuyuanError as exc:
                         result.error = exc
     except _Abort:
@@ -263,20 +275,20 @@ def _lock_all(conn: Connection, refs: list[KeyRef]) -> set[str]:
 
 
 def _capture_atomic(conn: Connection, settings: Settings, items: list[tuple[dict[str, Any], str | None]],
-                    results: list[BatchResult], party: PartyView | None, now: datetime | None,
-                    refused: dict[int, SuyuanError]) -> None:
+                    results: list[BatchResult], party: PartyView | None, review_token: str | None,
+                    now: datetime | None, refused: dict[int, SuyuanError]) -> None:
     """All or nothing: prepare every event, append all entries in one go, then finish each."""
     conn.info[ROW_CACHE], conn.info[PENDING] = {}, {}
     try:
-        _capture_atomic_in(conn, settings, items, results, party, now, refused)
+        _capture_atomic_in(conn, settings, items, results, party, review_token, now, refused)
     finally:
         conn.info.pop(ROW_CACHE, None)
         conn.info.pop(PENDING, None)
 
 
 def _capture_atomic_in(conn: Connection, settings: Settings, items: list[tuple[dict[str, Any], str | None]],
-                       results: list[BatchResult], party: PartyView | None, now: datetime | None,
-                       refused: dict[int, SuyuanError]) -> None:
+                       results: list[BatchResult], party: PartyView | None, review_token: str | None,
+                       now: datetime | None, refused: dict[int, SuyuanError]) -> None:
     prepared: list[tuple[BatchResult, _Prepared]] = []
     batch: _Batch | None = None
     for result, (st, sig) in zip(results, items):
@@ -287,7 +299,7 @@ def _capture_atomic_in(conn: Connection, settings: Settings, items: list[tuple[d
                 batch = _Batch(conn, _refs(items, refused))
                 batch.recorded = recorded_ids(conn, [s["id"] for i, (s, _) in enumerate(items)
                                                       if i not in refused and isinstance(s.get("id"), str)])
-            out = _prepare(conn, settings, st, sig, party=party, now=now, batch=batch)
+            out = _prepare(conn, settings, st, sig, party=party, review_token=review_token, now=now, batch=batch)
         except SuyuanError as exc:
             result.error = exc
             raise _Abort() from exc
@@ -678,35 +690,82 @@ def _transit(ctx: _Ctx) -> None:
 
 
 def _deliver(ctx: _Ctx) -> None:
-    import secrets
-
     subject, items = _in_transit(ctx, "delivery")
     ctx.signals += rules.delivery_signal(ctx.ref.key, subject.dispatched_at, subject.dispatch_from,
                                          ctx.data.region, ctx.when, ctx.settings)
     _track(ctx, subject, items, ctx.data.region, state="delivered")
+    deliveries, tokens = [], []
     for item in items:
-        token = REVIEW_TOKEN_PREFIX + secrets.token_urlsafe(24)
-        ctx.conn.execute(tokens_t.insert().values(digest=token_digest(token), item_key=item.key, uses=0))
+        delivery = str(uuid.uuid4())
+        token, digest = new_token()
+        deliveries.append({"id": delivery, "item_key": item.key, "statement_id": ctx.statement["id"],
+                           "seller": item.seller, "delivered": ctx.now})
+        tokens.append({"digest": digest, "item_key": item.key, "delivery": delivery})
         ctx.tokens[item.key] = token
+    if deliveries:  # a parcel's items in two statements, whatever their number
+        ctx.conn.execute(deliveries_t.insert(), deliveries)
+        ctx.conn.execute(tokens_t.insert(), tokens)
 
 
-def _with_token(ctx: _Ctx) -> None:
+def _token_delivery(ctx: _Ctx) -> Any:
+    """The delivery of this item that the caller's review token belongs to; refused otherwise.
+
+    The token row names its item: a token issued for one item never reviews
+    another, even one that was delivered too.
+    """
     row = item_row(ctx.conn, ctx.ref.key)
-    token = ctx.conn.execute(
-        select(tokens_t).where(tokens_t.c.digest == ctx.token_digest).with_for_update()
-    ).first()
+    token = ctx.conn.execute(select(tokens_t.c.item_key, tokens_t.c.delivery)
+                             .where(tokens_t.c.digest == ctx.token_digest)).first()
     rules.require(row is not None and token is not None and token.item_key == ctx.ref.key
                   and row.state in ("delivered", "returned"),
                   f"No delivered purchase of {ctx.ref.key} matches this review token: expected the token "
                   "issued when the item was delivered.", "no_delivery", "key")
-    ctx.conn.execute(update(tokens_t).where(tokens_t.c.digest == ctx.token_digest).values(uses=token.uses + 1))
+    # The item row is locked (capture locks the subject first), so uses of one delivery are serialised.
     _set_item(ctx.conn, row.key, last_time=_later(row.last_time, ctx.when))
+    return ctx.conn.execute(select(deliveries_t).where(deliveries_t.c.id == token.delivery)).one()
+
+
+def _used(ctx: _Ctx, when: datetime, what: str, allowed: str) -> None:
+    raise RuleViolation(
+        f"This review token's delivery of {ctx.ref.key} already has its {what} "
+        f"(recorded {rules.aware(when).isoformat(timespec='seconds')}): {allowed}; nothing was written.",
+        rule="token_used", field="authorization")
+
+
+def _use(ctx: _Ctx, delivery: Any, **values: Any) -> None:
+    ctx.conn.execute(update(deliveries_t).where(deliveries_t.c.id == delivery.id).values(**values))
 
 
 def _review(ctx: _Ctx) -> None:
-    _with_token(ctx)
-    if ctx.data.follow_up_to:
-        _require_review_entry(ctx, ctx.data.follow_up_to, "data.follow_up_to")
+    delivery = _token_delivery(ctx)
+    follow_up = ctx.data.follow_up_to
+    if not follow_up:
+        if delivery.reviewed_at is not None:
+            _used(ctx, delivery.reviewed_at, "review",
+                  "a delivery allows one review, and one follow-up through data.follow_up_to")
+        _use(ctx, delivery, reviewed_at=ctx.now)
+        # The first review's hash, for its follow-up: known once the entry is appended.
+        ctx.after.append(lambda appended: _use(ctx, delivery, review=appended.hash))
+        return
+    if delivery.followed_up_at is not None:
+        _used(ctx, delivery.followed_up_at, "follow-up review", "a delivery allows one follow-up")
+    first = delivery.review.hex() if delivery.review is not None else None
+    rules.require(follow_up == first,
+                  f"Invalid data.follow_up_to: expected the hash of the first review under this delivery's "
+                  f"review tokens ({first or 'none yet'}), got {follow_up}.", "not_a_review", "data.follow_up_to")
+    allowed = rules.aware(delivery.reviewed_at) + timedelta(hours=ctx.settings.follow_up_min_hours)
+    rules.require(ctx.now >= allowed,
+                  f"Follow-up too early: expected on or after {allowed.isoformat(timespec='seconds')} "
+                  f"({ctx.settings.follow_up_min_hours} h after the first review), got "
+                  f"{ctx.now.isoformat(timespec='seconds')}.", "follow_up_too_early", "data.follow_up_to")
+    _use(ctx, delivery, followed_up_at=ctx.now)
+
+
+def _complain(ctx: _Ctx) -> None:
+    delivery = _token_delivery(ctx)
+    if delivery.complained_at is not None:
+        _used(ctx, delivery.complained_at, "complaint", "a delivery allows one complaint")
+    _use(ctx, delivery, complained_at=ctx.now)
 
 
 def _require_review_entry(ctx: _Ctx, hex_hash: str, where: str) -> None:
@@ -765,7 +824,7 @@ def _hide_review(ctx: _Ctx) -> None:
 HANDLERS: dict[str, Callable[[_Ctx], None]] = {
     "register": _register, "assign": _assign, "list": _list, "sell": _sell, "pack": _pack,
     "unpack": _unpack, "dispatch": _dispatch, "transit": _transit, "deliver": _deliver,
-    "review": _review, "complain": _with_token, "return": _return, "inspect": _inspect,
+    "review": _review, "complain": _complain, "return": _return, "inspect": _inspect,
     "recall": _recall, "recall_lifted": _recall_lifted, "hide_review": _hide_review,
 }  # fmt: skip
 assert set(HANDLERS) == set(ev.EVENT_TYPES)

@@ -111,6 +111,9 @@ class PublicRecord:
             "verification": {"checkpoint_size": self.checkpoint_size, "entries": len(self.events),
                              "pending": self.pending, "in_signed_log": self.logged},
             "warnings": [{"code": w.code, **w.params} for w in self.warnings],
+            "hidden_reviews": [{"review": e.data.get("review"), "reason": e.data.get("reason", ""),
+                                "hidden_at": e.time.isoformat() if e.time else None}
+                               for e in self.events if e.type == "hide_review"],
             "scans": scans,
         }
 
@@ -266,9 +269,10 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
                 scans = None
     rec.scans = scans
     rec.checkpoint_size = checkpoint_size
+    # A hidden review leaves the page; the inspector's hide_review stays in its place, with its reason,
+    # so a shopper sees that a review was hidden and why.
     hidden = {str(st.get("data", {}).get("review")) for _, st in raw if st.get("type") == "hide_review"}
-    shown = [(r, st) for r, st in raw
-             if st.get("type") != "hide_review" and not (st.get("type") == "review" and r.hash.hex() in hidden)]
+    shown = [(r, st) for r, st in raw if not (st.get("type") == "review" and r.hash.hex() in hidden)]
     # Event time first; recording order (entry id) breaks ties, since clients send whole seconds.
     events = [(_event(r, st, chains[r.key], names), r.id) for r, st in shown]
     events.sort(key=lambda pair: (pair[0].time or EPOCH, pair[1]))
@@ -350,6 +354,7 @@ PUBLIC_FIELDS = {
     "inspect": ("result", "sampling", "lab_report_sha256", "note"),
     "recall": ("reason",),
     "recall_lifted": ("reason",),
+    "hide_review": ("review", "reason"),  # the inspector's public reason; the review itself is not shown
 }
 REGION_FIELDS = ("region", "from_region", "to_region")
 

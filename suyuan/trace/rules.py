@@ -8,7 +8,8 @@ that capture stores as flags for inspectors (`GET /v1/flags`).
 Rule codes (stable, in `RuleViolation.rule`): not_registered,
 already_registered, not_listed, already_sold, not_sold, empty_parcel,
 item_packed, parcel_closed, not_dispatched, batch_recalled, batch_expired,
-not_recalled, already_recalled, no_delivery, not_a_review, bad_party.
+not_recalled, already_recalled, no_delivery, not_a_review, bad_party,
+token_used, follow_up_too_early, token_handed_out.
 
 Flag codes: time_future, time_stale, out_of_order, delivery_too_fast,
 weight_below_contents, serial_far_apart.

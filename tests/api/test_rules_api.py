@@ -184,8 +184,9 @@ def test_parcel_journey_and_reviews(client, cast, story):
     assert ok(client.get(f"/v1/goods/{a}"), 200)["state"] == "delivered"
     first = ok(post(client, body["review_tokens"][a], a, "review", {"rating": 5, "text": "很新鲜" * 10}))
     assert first["entry"]["statement"]["actor"].startswith("consumer:")
-    ok(post(client, body["review_tokens"][a], a, "review", {"rating": 3, "text": "追评：冻得不够",
-                                                            "follow_up_to": first["hash"]}))
+    refused(post(client, body["review_tokens"][a], a, "review", {"rating": 3, "text": "追评：冻得不够",
+                                                                 "follow_up_to": first["hash"]}),
+            409, "Follow-up too early", "follow_up_too_early")
     ok(post(client, body["review_tokens"][b], b, "complain", {"category": "damaged", "text": "包装破损"}))
     ok(post(client, cast.inspector, a, "hide_review", {"review": first["hash"], "reason": "含个人信息"}))
     r = post(client, cast.inspector, a, "hide_review", {"review": body["hash"], "reason": "x"})

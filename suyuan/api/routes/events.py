@@ -16,7 +16,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from suyuan.api.deps import CallerDep, CurrentParty, EngineDep, LedgerDep, SettingsDep
+from suyuan.api.deps import CallerDep, EngineDep, LedgerDep, SettingsDep, get_current_party
 from suyuan.api.errors import error_body
 from suyuan.errors import InputError
 from suyuan.scanners.gs1 import validate_key
@@ -137,8 +137,10 @@ def post_event(body: EventIn, caller: CallerDep, ledger: LedgerDep, settings: Se
 
 @router.post(BATCH_PATH, response_model=BatchOut,
              summary="Capture up to 10,000 events: atomic (all or nothing) or per_event")
-def post_batch(body: BatchIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
+def post_batch(body: BatchIn, caller: CallerDep, engine: EngineDep, settings: SettingsDep,
                response: Response, mode: Literal["atomic", "per_event"] = Query("atomic")):
+    # A party's batch, or a consumer's (reviews and complaints with one review token).
+    party = get_current_party(caller) if caller.review_token is None else None
     if len(body.events) > settings.max_batch_statements:
         raise InputError(f"Too many events: expected at most {settings.max_batch_statements}, "
                          f"got {len(body.events)}.", field="events")
@@ -151,7 +153,8 @@ def post_batch(body: BatchIn, party: CurrentParty, engine: EngineDep, settings: 
             early[i] = _shape_error(exc, i)
             items.append(({"id": raw.get("statement", {}).get("id") if isinstance(raw.get("statement"), dict)
                            else None, "_invalid": True}, None))
-    results = capture_many(engine, settings, items, party=party, mode=mode, refused=early)
+    results = capture_many(engine, settings, items, party=party, review_token=caller.review_token,
+                           mode=mode, refused=early)
     out = []
     for r in results:
         item: dict[str, Any] = {"index": r.index, "id": r.id}

@@ -21,6 +21,8 @@ through the same capture path as `POST /v1/events` with `Bearer rv_...`.
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 import threading
 import time
 import uuid
@@ -42,6 +44,7 @@ from suyuan.api import scanview
 from suyuan.api.errors import error_body
 from suyuan.config import Settings, get_settings
 from suyuan.errors import InputError, SuyuanError
+from suyuan.ledger.chain import recorded_ids
 from suyuan.ledger.models import Checkpoint
 from suyuan.scanners.gs1 import make_key, validate_key
 from suyuan.trace import regions
@@ -57,6 +60,7 @@ TRACEABILITY = ("gs1:traceability", "https://gs1.org/voc/traceability", "https:/
 REGION_HEADER = "x-region"
 CHECKPOINT_TTL = 1.0  # seconds: a checkpoint is at most this stale on the page
 PAGE_THREADS = 8  # pages built at once per process (see _in_thread)
+REVIEW_TOKEN_LINK = re.compile(r"^rv_[A-Za-z0-9_-]{1,100}$")
 
 
 class _CheckpointSize:
@@ -199,17 +203,25 @@ def _resolve(request: Request, *, gtin: str | None = None, lot: str | None = Non
         return _linkset(request, rec)
     if mode == "json":
         body = rec.as_json() | {"uri": _absolute(request, rec.key),
-                                "messages": [scanview.warning_line(w, lang) for w in rec.warnings]}
+                                "messages": [scanview.warning_line(w, lang) for w in rec.warnings],
+                                "notices": scanview.notices(rec, lang)}
         return JSONResponse(body, headers=_headers(request, rec.key))
     done = request.query_params.get("done")
+    # A review token in the link (the QR code on a delivery slip) fills in the forms; such a page
+    # is not stored by caches and sends no Referer, so the token goes no further.
+    token = request.query_params.get("review_token", "")
+    token = token if REVIEW_TOKEN_LINK.match(token) else None
+    headers = _headers(request, rec.key)
+    if token:
+        headers |= {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     ctx = scanview.page_context(rec, lang) | {
         "request": request, "page_url": _page_url(rec.key, lang),
         "other_lang_url": _page_url(rec.key, scanview.TEXT[lang]["switch_lang"]),
         "json_url": "/" + rec.key + "?linkType=gs1:traceability",
-        "form_id": str(uuid.uuid4()),
+        "form_id": str(uuid.uuid4()), "complain_form_id": str(uuid.uuid4()), "review_token": token,
         "done": scanview.TEXT[lang].get("thanks_" + done) if done in ("review", "complain") else None,
     }
-    return templates.TemplateResponse(request, "scan.html", ctx, headers=_headers(request, rec.key))
+    return templates.TemplateResponse(request, "scan.html", ctx, headers=headers)
 
 
 def _build(request: Request, engine, settings: Settings, ref: KeyRef, *, count: bool) -> PublicRecord | None:  # noqa: ANN001
@@ -332,6 +344,24 @@ async def parcel(request: Request, sscc: str) -> Response:
 FORM_FIELDS = {"review": ("rating", "text"), "complain": ("category", "text")}
 
 
+def _first_stamp(engine, ident: str) -> str | None:  # noqa: ANN001
+    """The time the first post of this form was stamped with, if it was recorded.
+
+    A form's time is the server's clock when it is posted, so the same form
+    posted again a second later would otherwise be another statement under
+    the same id (409): with the first time it is answered as the retry it is.
+    """
+    with engine.connect().execution_options(readonly=True) as conn:
+        row = recorded_ids(conn, [ident]).get(ident)
+    if row is None:
+        return None
+    try:
+        stamped = json.loads(bytes(row.canonical))["statement"]["time"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return stamped if isinstance(stamped, str) else None
+
+
 @router.post("/scan/{action}", summary="Review or complaint form post (review token in a form field)",
              response_class=HTMLResponse)
 async def feedback(request: Request, action: str) -> Response:
@@ -357,11 +387,12 @@ async def feedback(request: Request, action: str) -> Response:
             ident = str(uuid.UUID(ident))
         except ValueError:
             ident = str(uuid.uuid4())
-        statement = {"key": key, "type": action,
-                     "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                     "actor": None, "data": data, "id": ident}
         settings = _settings(request)
         engine = request.app.state.ledger.engine
+        stamped = await run_in_threadpool(_first_stamp, engine, ident)
+        statement = {"key": key, "type": action,
+                     "time": stamped or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "actor": None, "data": data, "id": ident}
         await run_in_threadpool(capture, engine, settings, statement, None, review_token=token)
     except SuyuanError as exc:
         status, body = error_body(exc)

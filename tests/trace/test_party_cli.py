@@ -34,7 +34,7 @@ def test_init_prints_the_first_admin_key_once_and_party_add_works(env, settings)
     key = next(line.split()[2] for line in added.stdout.splitlines() if line.startswith("api key"))
     assert "roles      merchant, producer" in added.stdout
     bad = suyuan(env, "party", "add", "--name", "x", "--role", "producer", "--uscc", "91110000600037341M")
-    assert bad.returncode == 1 and "expected L, got M" in bad.stderr
+    assert bad.returncode == 2 and "expected L, got M" in bad.stderr
     with TestClient(create_app(settings, integrate=False)) as client:
         for k, roles in ((admin_key, ["admin"]), (key, ["merchant", "producer"])):
             me = client.get("/v1/parties/me", headers={"Authorization": f"Bearer {k}"})

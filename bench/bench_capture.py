@@ -32,8 +32,10 @@ from bench.common import free_port, fresh_database, rate, start_server  # noqa: 
 from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.chain import append, append_many  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
-from suyuan.ledger.entry import canonical  # noqa: E402
-from suyuan.trace import goods, parties, signatures  # noqa: E402
+from suyuan.ledger.verify.entry import canonical  # noqa: E402
+from suyuan.trace.goods import registry as goods
+from suyuan.trace.parties import registry as parties
+from suyuan.trace.parties import keys as signatures  # noqa: E402
 
 GTIN_BODY = "0690123499001"
 GTIN = GTIN_BODY + ean.calc_check_digit(GTIN_BODY)

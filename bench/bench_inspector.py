@@ -33,9 +33,11 @@ from bench.common import fresh_database, median, rate  # noqa: E402
 from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.signer import LogSigner  # noqa: E402
 from suyuan.runtime import open_ledger  # noqa: E402
-from suyuan.trace import export, goods, tracing  # noqa: E402
-from suyuan.trace.goods import items_t, statement  # noqa: E402
-from suyuan.trace.parties import create_party  # noqa: E402
+from suyuan.trace.journey import export
+from suyuan.trace.goods import registry as goods
+from suyuan.trace.journey import tracing  # noqa: E402
+from suyuan.trace.goods.registry import items_t, statement  # noqa: E402
+from suyuan.trace.parties.registry import create_party  # noqa: E402
 
 GTIN = "06901234560015"
 PER_PARCEL = 8  # 3 batches x 10,000 items: 3 x (30,000 item + 3,750 parcel events) = 101,254 rows
@@ -60,7 +62,7 @@ def build_world(ledger, settings, n_items: int, n_batches: int) -> list[str]:  #
     append plus bulk inserts of the state capture would have left (the benchmark measures reads)."""
     from datetime import datetime, timezone
 
-    from suyuan.trace.goods import contents_t, parcels_t
+    from suyuan.trace.goods.registry import contents_t, parcels_t
 
     engine = ledger.engine
     producer, _ = create_party(engine, name="连云港海产有限公司", roles=["producer"])

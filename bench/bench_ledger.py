@@ -29,10 +29,12 @@ from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table  # 
 
 from bench.common import fresh_database, median, percentile, rate  # noqa: E402
 from suyuan.api.app import Integrator  # noqa: E402
-from suyuan.ledger import proofs, tiles, tilestore  # noqa: E402
+from suyuan.ledger import tilestore
+from suyuan.ledger.verify import proofs
+from suyuan.ledger.verify import tiles  # noqa: E402
 from suyuan.ledger.chain import append, append_many  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
-from suyuan.ledger.entry import canonical  # noqa: E402
+from suyuan.ledger.verify.entry import canonical  # noqa: E402
 from suyuan.ledger.ledger import Ledger  # noqa: E402
 from suyuan.ledger.models import Tile  # noqa: E402
 from suyuan.ledger.signer import LogSigner  # noqa: E402

@@ -33,12 +33,13 @@ import zxingcpp  # noqa: E402
 from bench.common import free_port, fresh_database, rate, start_server  # noqa: E402
 from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
-from suyuan.scanners import gs1, render  # noqa: E402
-from suyuan.scanners.client import ScannerClient, scan_time  # noqa: E402
-from suyuan.scanners.labels import LabelData, qr_modules, write_sheets  # noqa: E402
-from suyuan.scanners.queue import ScanQueue  # noqa: E402
+from suyuan.codes import gs1
+from suyuan.codes import render  # noqa: E402
+from suyuan.courier.client import ScannerClient, scan_time  # noqa: E402
+from suyuan.codes.labels import LabelData, qr_modules, write_sheets  # noqa: E402
+from suyuan.courier.queue import ScanQueue  # noqa: E402
 from tests.api.world import DISPATCH  # noqa: E402
-from tests.scanners.stock import sold_items  # noqa: E402
+from tests.courier.stock import sold_items  # noqa: E402
 
 BASE = "https://id.suyuan.example"
 G = "06901234567892"

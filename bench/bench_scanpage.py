@@ -42,8 +42,9 @@ from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.chain import append_many  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
 from suyuan.runtime import init_data_dir, open_ledger  # noqa: E402
-from suyuan.trace import goods, parties  # noqa: E402
-from suyuan.trace.capture import capture_many  # noqa: E402
+from suyuan.trace.goods import registry as goods
+from suyuan.trace.parties import registry as parties  # noqa: E402
+from suyuan.trace.events.capture import capture_many  # noqa: E402
 
 GTIN = "0690123488001" + ean.calc_check_digit("0690123488001")
 FILLER_GTIN = "0690123488002" + ean.calc_check_digit("0690123488002")

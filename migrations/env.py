@@ -4,7 +4,6 @@ from alembic import context
 
 from suyuan.ledger.db import make_engine
 from suyuan.tables import metadata
-from suyuan.trace import models as _trace_models  # noqa: F401  (registers the domain tables)
 
 config = context.config
 target_metadata = metadata

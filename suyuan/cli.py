@@ -50,7 +50,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     upgrade(ledger.engine)
     ledger.integrate(wait=True)  # the first, empty checkpoint
-    from suyuan.trace.parties import bootstrap_admin
+    from suyuan.trace.parties.registry import bootstrap_admin
 
     admin = bootstrap_admin(ledger.engine)
     print(f"data dir   {settings.data_dir.resolve()}")
@@ -65,7 +65,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_party_add(args: argparse.Namespace) -> int:
     from suyuan.runtime import initialised_engine
-    from suyuan.trace.parties import create_party
+    from suyuan.trace.parties.registry import create_party
 
     engine = initialised_engine(_settings())
     roles = [r for value in args.role for r in value.split(",") if r]
@@ -100,7 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from suyuan.demo import seed
+    from suyuan.demo.story import seed
 
     cmd_init(args)
     seed(_settings(), out=sys.stdout)
@@ -132,12 +132,12 @@ def _text_arg(value: str) -> str:
 
 
 def cmd_verify_receipt(args: argparse.Namespace) -> int:
-    from suyuan.ledger.verify import verify_receipt
+    from suyuan.ledger.verify.receipt import verify_receipt
 
     receipt = Path(args.receipt).read_text(encoding="utf-8")
     entry = Path(args.entry).read_bytes()
     cp = verify_receipt(receipt, _text_arg(args.key), entry)
-    from suyuan.ledger.proofs import leaf_hash
+    from suyuan.ledger.verify.proofs import leaf_hash
 
     print(f"receipt ok: entry {leaf_hash(entry).hex()} is in {cp.origin} at tree size {cp.size}")
     return 0
@@ -145,7 +145,7 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
 
 def cmd_verify_bundle(args: argparse.Namespace) -> int:
     # Only the pure verification modules: no database, no server, no settings.
-    from suyuan.ledger.bundle import Bundle, journey_lines, verify_bundle
+    from suyuan.ledger.verify.bundle import Bundle, journey_lines, verify_bundle
 
     bundle = Bundle.from_json(Path(args.bundle).read_bytes())
     result = verify_bundle(bundle, _text_arg(args.log_key))
@@ -167,7 +167,7 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from suyuan.scanners.client import UsageError
+    from suyuan.courier.client import UsageError
 
     try:
         return _scan(args)
@@ -177,9 +177,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from suyuan.scanners.client import (OPTIONS, ScannerClient, UsageError, event_payload, private_file,
-                                        sync_with_progress, write_tokens)
-    from suyuan.scanners.queue import ScanQueue
+    from suyuan.courier.client import OPTIONS, ScannerClient, UsageError, event_payload, private_file, sync_with_progress, write_tokens
+    from suyuan.courier.queue import ScanQueue
 
     modes = [f"--{m}" for m in ("action", "sync", "rejected", "tokens") if getattr(args, m)]
     if len(modes) != 1:
@@ -254,8 +253,9 @@ def _warn_resolver(resolver_url: str) -> None:
 
 def cmd_labels(args: argparse.Namespace) -> int:
     from suyuan.runtime import initialised_engine
-    from suyuan.scanners.labels import PER_PAGE, batch_labels, write_sheets
-    from suyuan.scanners.progress import ProgressBar
+    from suyuan.codes.labels import PER_PAGE, write_sheets
+    from suyuan.trace.goods.labels import batch_labels
+    from suyuan.courier.progress import ProgressBar
 
     settings = _settings()
     engine = initialised_engine(settings)

@@ -5,9 +5,11 @@ layers meet, so `migrations/env.py` and the tests see one metadata.
 """
 
 from suyuan.ledger.models import Base
-from suyuan.trace import models as trace_models  # noqa: F401 - registers the domain tables
-from suyuan.trace import people_models  # noqa: F401 - registers its tables
-from suyuan.trace import scanlog_models  # noqa: F401 - registers its tables (and an items index)
-from suyuan.trace import vault_models  # noqa: F401 - registers its tables
+from suyuan.trace.events import models as events_models  # noqa: F401 - registers flags, deliveries, tokens
+from suyuan.trace.goods import models as goods_models  # noqa: F401 - registers the goods tables
+from suyuan.trace.journey import scanlog_models  # noqa: F401 - registers its tables (and an items index)
+from suyuan.trace.parties import models as parties_models  # noqa: F401 - registers the party tables
+from suyuan.trace.privacy import people_models  # noqa: F401 - registers its tables
+from suyuan.trace.privacy import vault_models  # noqa: F401 - registers its tables
 
 metadata = Base.metadata

@@ -62,7 +62,7 @@ def test_demo_audit_and_receipt_round_trip(env, tmp_path, db_url):
 
     ledger = open_ledger(Settings(data_dir=tmp_path / "data", database_url=db_url,
                                   log_origin="cli.suyuan.example/log"))
-    from suyuan.ledger.proofs import leaf_hash
+    from suyuan.ledger.verify.proofs import leaf_hash
 
     (tmp_path / "r.txt").write_text(ledger.receipt(leaf_hash(raw)))
     (tmp_path / "e.bin").write_bytes(raw)
@@ -104,7 +104,7 @@ def test_serve_integrates_in_the_background(env):
     # The 1 s goal is measured by bench/bench_ledger.py; here a generous bound
     # only proves the background sequencer runs without being asked.
     with running_server(env) as base:
-        from suyuan.trace.parties import create_party
+        from suyuan.trace.parties.registry import create_party
 
         engine = make_engine(env["SUYUAN_DATABASE_URL"])
         _, api_key = create_party(engine, name="serve 测试", roles=["producer"])

@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from suyuan.config import Settings
-from suyuan.demo import CAST, KEYS_FILE
+from suyuan.demo.story import CAST, KEYS_FILE
 from suyuan.ledger.models import Entry
-from suyuan.trace.models import Batch, Flag
-from suyuan.trace.parties import authenticate
-from suyuan.trace.vault import Vault, people_t, vault_master_key
+from suyuan.trace.goods.models import Batch
+from suyuan.trace.events.models import Flag
+from suyuan.trace.parties.registry import authenticate
+from suyuan.trace.privacy.vault import Vault, people_t, vault_master_key
 
 EVENT_TYPES = ("register", "inspect", "list", "sell", "pack", "dispatch", "transit", "deliver",
                "review", "complain", "return", "recall")

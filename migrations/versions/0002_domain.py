@@ -2,7 +2,7 @@
 
 None of these is a ledger table: they are projections of the ledger that the
 rules read, updated in the same transaction as the entry that changes them,
-so they carry no append-only triggers. They match `suyuan.trace.models`.
+so they carry no append-only triggers. They match the `models` modules of `suyuan.trace.parties`, `.goods` and `.events`.
 
 Revision ID: 0002
 Revises: 0001

@@ -5,7 +5,7 @@ GB/T 2260 region, never an IP address. `consumer_scan_stats` holds one row per
 key (count, first check, the last two regions) for the possible-clone warning.
 Also indexes items by (gtin, serial) for the lot-less Digital Link path
 /01/{gtin}/21/{serial}. Not ledger tables, so no append-only triggers; they
-match `suyuan.trace.scanlog_models`.
+match `suyuan.trace.journey.scanlog_models`.
 
 Revision ID: 0005
 Revises: 0004

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from suyuan.config import Settings, get_settings
 from suyuan.errors import Unauthorized
 from suyuan.ledger.ledger import Ledger
-from suyuan.trace.auth import Caller, identify, require_active, require_roles
-from suyuan.trace.parties import PartyView
-from suyuan.trace.vault import Vault, vault_master_key
+from suyuan.trace.parties.auth import Caller, identify, require_active, require_roles
+from suyuan.trace.parties.registry import PartyView
+from suyuan.trace.privacy.vault import Vault, vault_master_key
 
 
 def get_ledger(request: Request) -> Ledger:

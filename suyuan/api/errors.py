@@ -20,7 +20,7 @@ from suyuan.errors import (
     Unauthorized,
     VerificationError,
 )
-from suyuan.trace.vault import Erased
+from suyuan.trace.privacy.vault import Erased
 
 STATUS = (
     (Unauthorized, 401),

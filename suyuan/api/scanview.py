@@ -1,6 +1,6 @@
 """Words and display lines for the public scan page, in Chinese (default) and English.
 
-The record (`suyuan.trace.public`) holds codes and data; this module turns
+The record (`suyuan.trace.journey.public`) holds codes and data; this module turns
 them into the sentences a shopper reads. Templates only lay lines out.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from suyuan.trace.events import CATEGORIES
-from suyuan.trace.public import CHINA, Event, PublicRecord, Warning
+from suyuan.trace.events.payloads import CATEGORIES
+from suyuan.trace.journey.public import CHINA, Event, PublicRecord, Warning
 
 LANGS = ("zh", "en")
 
@@ -240,7 +240,7 @@ def page_context(rec: PublicRecord, lang: str) -> dict[str, Any]:
     scans_line = None
     if rec.scans is not None and rec.kind == "item":
         region = rec.scans.first_region
-        from suyuan.trace import regions
+        from suyuan.codes import regions
 
         scans_line = t["scans"].format(
             count=rec.scans.count, first_at=when(rec.scans.first_at),

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from suyuan.errors import ChainBroken, SuyuanError, VerificationError
-from suyuan.ledger import tiles
-from suyuan.ledger.checkpoint import open_checkpoint
-from suyuan.ledger.entry import ZERO_HASH, check_link
+from suyuan.ledger.verify import tiles
+from suyuan.ledger.verify.checkpoint import open_checkpoint
+from suyuan.ledger.verify.entry import ZERO_HASH, check_link
 from suyuan.ledger.models import Checkpoint, Entry, Leaf, QueueItem, Tile
-from suyuan.ledger.note import Verifier
-from suyuan.ledger.proofs import node_hash, root
+from suyuan.ledger.verify.note import Verifier
+from suyuan.ledger.verify.proofs import node_hash, root
 
 entries_t = Entry.__table__
 leaves_t = Leaf.__table__

@@ -19,14 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from suyuan.errors import Conflict, InputError
-from suyuan.ledger.entry import (
-    MAX_ENTRY_BYTES,
-    ZERO_HASH,
-    canonical,
-    check_statement,
-    leaf_hash,
-    make_entry,
-)
+from suyuan.ledger.verify.entry import MAX_ENTRY_BYTES, ZERO_HASH, canonical, check_statement, leaf_hash, make_entry
 from suyuan.ledger.models import Chain, Entry, Leaf, QueueItem
 
 chains_t = Chain.__table__

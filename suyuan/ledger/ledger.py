@@ -19,7 +19,7 @@ from suyuan.errors import NotFound
 from suyuan.ledger import tilestore
 from suyuan.ledger.chain import Appended, append, append_many, leaves_t
 from suyuan.ledger.models import Entry
-from suyuan.ledger.receipt import Receipt
+from suyuan.ledger.verify.receipt import Receipt
 from suyuan.ledger.sequencer import Integrated, Sequencer
 from suyuan.ledger.signer import LogSigner
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, select
 
-from suyuan.ledger import tiles
-from suyuan.ledger.checkpoint import Checkpoint as CheckpointBody
+from suyuan.ledger.verify import tiles
+from suyuan.ledger.verify.checkpoint import Checkpoint as CheckpointBody
 from suyuan.ledger.models import Checkpoint, Entry, Leaf, QueueItem, Tile
 from suyuan.ledger.signer import LogSigner
 from suyuan.ledger.tilestore import TileReader, tree_root

@@ -16,15 +16,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from suyuan.errors import ConfigError, NoteError
 from suyuan.keyfiles import KEY_FILE_MODE, read_key_file, write_key_file
-from suyuan.ledger.checkpoint import Checkpoint
-from suyuan.ledger.heads import ChainHeads
-from suyuan.ledger.note import (
-    Verifier,
-    check_note_text,
-    format_signature_line,
-    is_valid_name,
-    key_id,
-)
+from suyuan.ledger.verify.checkpoint import Checkpoint
+from suyuan.ledger.verify.heads import ChainHeads
+from suyuan.ledger.verify.note import Verifier, check_note_text, format_signature_line, is_valid_name, key_id
 
 __all__ = ["KEY_FILE_MODE", "LogSigner", "create_key_file", "load_key_file"]
 
@@ -122,7 +116,7 @@ class LogSigner:
         return self.sign_note(checkpoint.body(), checkpoint.origin)
 
     def sign_chain_heads(self, heads: ChainHeads) -> str:
-        """Sign a journey's chain heads with the same key, under its origin (see `suyuan.ledger.heads`)."""
+        """Sign a journey's chain heads with the same key, under its origin (see `suyuan.ledger.verify.heads`)."""
         return self.sign_note(heads.body(), heads.origin)
 
     def derive_secret(self, purpose: bytes, length: int = 32) -> bytes:

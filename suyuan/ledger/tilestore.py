@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, select, tuple_
 
 from suyuan.errors import InputError, NotFound
-from suyuan.ledger import proofs, tiles
+from suyuan.ledger.verify import proofs
+from suyuan.ledger.verify import tiles
 from suyuan.ledger.models import Checkpoint, Entry, Leaf, Tile
 
 tiles_t = Tile.__table__

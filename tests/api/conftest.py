@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from suyuan.api.app import create_app
-from suyuan.trace.parties import create_party
+from suyuan.trace.parties.registry import create_party
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from suyuan.trace.scanlog_models import ConsumerScan
+from suyuan.trace.journey.scanlog_models import ConsumerScan
 from tests.api.world import Story, at, ok, post, sscc
 
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from suyuan.ledger import proofs
-from suyuan.ledger.note import Verifier, key_id
-from suyuan.ledger.verify import verify_receipt
+from suyuan.ledger.verify import proofs
+from suyuan.ledger.verify.note import Verifier, key_id
+from suyuan.ledger.verify.receipt import verify_receipt
 from tests.api.world import PRODUCT
 from tests.ledger.helpers import gtin, item_key, statement
 

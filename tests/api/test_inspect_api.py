@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, text
 
 from suyuan.errors import VerificationError
-from suyuan.ledger.bundle import Bundle, verify_bundle
+from suyuan.ledger.verify.bundle import Bundle, verify_bundle
 from suyuan.ledger.models import Entry
-from suyuan.trace.signatures import sign_statement
+from suyuan.trace.parties.keys import sign_statement
 from tests.api.test_signatures_api import public_b64
 from tests.ledger.helpers import forge_next
 from tests.api.world import DISPATCH, Story, gtin, ok, post, sscc, statement
@@ -178,7 +178,7 @@ def test_a_rehashed_entry_is_caught_by_the_signed_checkpoint(client, cast, story
         _drop_triggers(conn)
         row = conn.execute(select(Entry.id, Entry.canonical).where(Entry.key == item, Entry.seq == 2)).first()
         forged = bytes(row.canonical).replace(b'"88.00"', b'"8.00"')
-        from suyuan.ledger.proofs import leaf_hash
+        from suyuan.ledger.verify.proofs import leaf_hash
         conn.execute(Entry.__table__.update().where(Entry.id == row.id)
                      .values(canonical=forged, hash=leaf_hash(forged)))
     problem = verify(client, item)["problem"]
@@ -249,7 +249,7 @@ def test_recall_shows_on_every_item_read_at_once_and_lifting_clears_it(client, c
 
 def test_bundle_module_imports_no_write_path():
     code = (
-        "import json, sys, suyuan.ledger.bundle\n"
+        "import json, sys, suyuan.ledger.verify.bundle\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('sqlalchemy', 'fastapi', 'starlette', 'psycopg2', 'alembic', 'pydantic_settings') "
         "or m in ('suyuan.ledger.signer', 'suyuan.ledger.db', 'suyuan.ledger.sequencer', "
@@ -312,7 +312,7 @@ def test_a_recall_hidden_by_rewriting_the_heads_note_fails_its_signature(client,
     lines = text.split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith(f"batch {story.batch} "))
     assert lines[at].split(" ")[2] == "2", lines[at]
-    from suyuan.ledger.proofs import leaf_hash
+    from suyuan.ledger.verify.proofs import leaf_hash
     lines[at] = f"batch {story.batch} 1 {leaf_hash(base64.b64decode(batch['entries'][0]['canonical'])).hex()}"
     bundle["heads"] = "\n".join(lines) + "\n\n" + signature
 
@@ -323,7 +323,7 @@ def test_a_recall_hidden_by_rewriting_the_heads_note_fails_its_signature(client,
     assert "Traceback" not in done.stderr
 
     # A heads note signed by another key, or none at all, is refused too.
-    from suyuan.ledger.heads import ChainHeads
+    from suyuan.ledger.verify.heads import ChainHeads
     from suyuan.ledger.signer import LogSigner
     forged = LogSigner.generate().sign_chain_heads(ChainHeads.parse("\n".join(lines) + "\n"))
     with pytest.raises(VerificationError, match="chain heads note: note has no valid signature from a known key"):
@@ -371,7 +371,7 @@ def test_a_whole_chain_removed_or_a_heads_note_of_another_checkpoint_or_item_is_
 
 
 def test_entries_after_the_checkpoint_stay_out_of_the_bundle_and_it_says_so(client, cast, story, ledger, tmp_path):
-    from suyuan.trace.journey import build_bundle
+    from suyuan.trace.journey.chains import build_bundle
 
     item = story.sold("L1")
     ledger.integrate()

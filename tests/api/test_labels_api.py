@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
-from suyuan.scanners.gs1 import split_key
+from suyuan.codes.gs1 import split_key
 from tests.api.world import BATCH, PRODUCT, gtin, ok
-from tests.scanners import sheets
+from tests.codes import sheets
 
 LOT = "LYG/2026+A"  # "/" and "+" are percent-encoded in the key: the route must keep them
 

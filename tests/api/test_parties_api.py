@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suyuan.trace.parties import bootstrap_admin
+from suyuan.trace.parties.registry import bootstrap_admin
 from tests.api.world import PRODUCT, gtin, ok, post
 
 USCC = "91110000600037341L"  # valid check character L

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from suyuan.ledger.audit import audit
 from suyuan.ledger.models import Entry
-from suyuan.trace.parties import create_party
+from suyuan.trace.parties.registry import create_party
 from tests.api.conftest import Who
 from tests.api.world import DISPATCH, Story, at, ok, post, sscc
 

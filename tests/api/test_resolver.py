@@ -10,8 +10,8 @@ from sqlalchemy import select
 from stdnum.cn import uscc as stdnum_uscc
 
 from suyuan.ledger.models import Entry
-from suyuan.trace.parties import create_party
-from suyuan.trace.scanlog_models import ConsumerScan
+from suyuan.trace.parties.registry import create_party
+from suyuan.trace.journey.scanlog_models import ConsumerScan
 from tests.api.conftest import Who
 from tests.api.world import BATCH, DISPATCH, Story, at, gtin, ok, post, sscc
 

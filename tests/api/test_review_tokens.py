@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from suyuan.api.app import create_app
 from suyuan.ledger.models import Entry
-from suyuan.trace.models import Delivery
+from suyuan.trace.events.models import Delivery
 from tests.api.world import Story, at, ok, post, sscc, statement
 
 REVIEW = {"rating": 5, "text": "很新鲜"}

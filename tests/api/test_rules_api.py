@@ -247,8 +247,8 @@ def test_parcel_weight_below_its_contents_is_flagged(client, cast, story):
 
 def test_every_role_is_refused_every_event_type_it_may_not_append(client, cast, story):
     """The whole role x event-type matrix: each forbidden pair is 403 and writes nothing."""
-    from suyuan.trace.events import EVENT_TYPES, TOKEN_HOLDER
-    from suyuan.trace.parties import ROLES
+    from suyuan.trace.events.payloads import EVENT_TYPES, TOKEN_HOLDER
+    from suyuan.trace.parties.registry import ROLES
 
     keys = {"item": story.item("M1"), "batch": story.batch, "product": story.product,
             "parcel": f"00/{sscc(2)}"}

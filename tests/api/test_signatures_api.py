@@ -8,7 +8,7 @@ import json
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from suyuan.trace.signatures import sign_statement, verify_statement
+from suyuan.trace.parties.keys import sign_statement, verify_statement
 from tests.api.world import PRODUCT, gtin, ok, statement
 
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from suyuan.trace.parties import update_party
+from suyuan.trace.parties.registry import update_party
 from tests.api.world import DISPATCH, Story, gtin, ok, post, sscc
 
 

@@ -17,7 +17,7 @@ import httpx
 from stdnum.cn import uscc as stdnum_uscc
 
 from suyuan.ledger.db import make_engine
-from suyuan.trace.parties import create_party
+from suyuan.trace.parties.registry import create_party
 from tests.api.conftest import Who
 from tests.server import running_server
 from tests.api.world import BATCH, DISPATCH, PRODUCT, Story, at, gtin, ok, post

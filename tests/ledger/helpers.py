@@ -10,9 +10,9 @@ from sqlalchemy import Engine, insert
 from stdnum import ean
 
 from suyuan.ledger.chain import statement_digest
-from suyuan.ledger.entry import canonical, make_entry
+from suyuan.ledger.verify.entry import canonical, make_entry
 from suyuan.ledger.models import Entry, QueueItem
-from suyuan.ledger.proofs import leaf_hash
+from suyuan.ledger.verify.proofs import leaf_hash
 
 
 def gtin(n: int) -> str:

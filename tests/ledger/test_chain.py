@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from suyuan.errors import Conflict, InputError
 from suyuan.ledger.chain import append
-from suyuan.ledger.entry import ZERO_HASH, ParsedEntry
+from suyuan.ledger.verify.entry import ZERO_HASH, ParsedEntry
 from suyuan.ledger.models import Entry, Leaf, QueueItem
 from suyuan.ledger.sequencer import Sequencer
-from suyuan.ledger.proofs import leaf_hash
+from suyuan.ledger.verify.proofs import leaf_hash
 from tests.ledger.helpers import item_key, statement
 
 

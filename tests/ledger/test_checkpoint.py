@@ -9,8 +9,8 @@ import pytest
 
 from tests.conformance import vector
 from suyuan.errors import NoteError
-from suyuan.ledger.checkpoint import Checkpoint, open_checkpoint
-from suyuan.ledger.note import NoteSignatureError, NoteUnverifiedError, parse_note
+from suyuan.ledger.verify.checkpoint import Checkpoint, open_checkpoint
+from suyuan.ledger.verify.note import NoteSignatureError, NoteUnverifiedError, parse_note
 from suyuan.ledger.signer import LogSigner
 
 ROOT = bytes(range(32))

@@ -8,7 +8,7 @@ import pytest
 import rfc8785
 
 from suyuan.errors import InputError
-from suyuan.ledger.entry import canonical
+from suyuan.ledger.verify.entry import canonical
 
 ALPHABET = (
     [chr(c) for c in range(0, 0x80)]  # every control character, quote and backslash

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from suyuan.errors import NoteError
-from suyuan.ledger import heads as heads_module
-from suyuan.ledger.checkpoint import Checkpoint, open_checkpoint
-from suyuan.ledger.heads import HEADER, ChainHead, ChainHeads, open_chain_heads
-from suyuan.ledger.note import NoteSignatureError
+from suyuan.ledger.verify import heads as heads_module
+from suyuan.ledger.verify.checkpoint import Checkpoint, open_checkpoint
+from suyuan.ledger.verify.heads import HEADER, ChainHead, ChainHeads, open_chain_heads
+from suyuan.ledger.verify.note import NoteSignatureError
 from suyuan.ledger.signer import LogSigner
 
 ORIGIN = "suyuan.example/log"
@@ -93,5 +93,5 @@ def test_parse_is_strict(text, match):
 def test_module_is_pure() -> None:
     source = Path(heads_module.__file__).read_text(encoding="utf-8")
     imports = {line.split()[1] for line in source.splitlines() if line.startswith(("import ", "from "))}
-    assert imports <= {"__future__", "base64", "re", "dataclasses", "suyuan.errors", "suyuan.ledger.checkpoint",
-                       "suyuan.ledger.note"}, imports
+    assert imports <= {"__future__", "base64", "re", "dataclasses", "suyuan.errors", "suyuan.ledger.verify.checkpoint",
+                       "suyuan.ledger.verify.note"}, imports

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from suyuan.errors import ChainBroken
 from suyuan.ledger.audit import audit
 from suyuan.ledger.chain import append
-from suyuan.ledger.entry import ZERO_HASH, canonical, check_link, make_entry
+from suyuan.ledger.verify.entry import ZERO_HASH, canonical, check_link, make_entry
 from suyuan.ledger.ledger import Ledger
 from suyuan.ledger.models import Entry
-from suyuan.ledger.proofs import leaf_hash
+from suyuan.ledger.verify.proofs import leaf_hash
 from tests.ledger.helpers import forge_next, item_key, statement
 
 ORIGIN = "links.suyuan.example/log"

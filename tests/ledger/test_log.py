@@ -9,14 +9,15 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from suyuan.errors import ChainBroken, VerificationError
-from suyuan.ledger import proofs, tilestore
+from suyuan.ledger import tilestore
+from suyuan.ledger.verify import proofs
 from suyuan.ledger.audit import audit
 from suyuan.ledger.chain import append, append_many
-from suyuan.ledger.checkpoint import open_checkpoint
+from suyuan.ledger.verify.checkpoint import open_checkpoint
 from suyuan.ledger.ledger import Ledger
 from suyuan.ledger.models import LEDGER_TABLES, Entry, Leaf
-from suyuan.ledger.note import Verifier
-from suyuan.ledger.verify import verify_receipt
+from suyuan.ledger.verify.note import Verifier
+from suyuan.ledger.verify.receipt import verify_receipt
 from tests.ledger.helpers import item_key, statement
 
 ORIGIN = "test.suyuan.example/log"

@@ -15,16 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.conformance import vector
 from suyuan.errors import ConfigError, NoteError, VerificationError
-from suyuan.ledger.note import (
-    NoteSignatureError,
-    NoteUnverifiedError,
-    Verifier,
-    format_signature_line,
-    is_valid_name,
-    key_id,
-    open_note,
-    parse_note,
-)
+from suyuan.ledger.verify.note import NoteSignatureError, NoteUnverifiedError, Verifier, format_signature_line, is_valid_name, key_id, open_note, parse_note
 from suyuan.ledger.signer import LogSigner, create_key_file, load_key_file
 
 EM = "\u2014"

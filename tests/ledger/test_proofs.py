@@ -12,21 +12,8 @@ import pytest
 
 from tests.conformance import ROOT, vectors
 from suyuan.errors import ProofError, RootMismatchError, VerificationError
-from suyuan.ledger import proofs
-from suyuan.ledger.proofs import (
-    consistency_proof,
-    consistency_ranges,
-    inclusion_proof,
-    inclusion_ranges,
-    leaf_hash,
-    node_hash,
-    range_root,
-    root,
-    subtree_nodes,
-    subtree_ranges,
-    verify_consistency,
-    verify_inclusion,
-)
+from suyuan.ledger.verify import proofs
+from suyuan.ledger.verify.proofs import consistency_proof, consistency_ranges, inclusion_proof, inclusion_ranges, leaf_hash, node_hash, range_root, root, subtree_nodes, subtree_ranges, verify_consistency, verify_inclusion
 
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from suyuan.errors import NoteError, ProofError, RootMismatchError, VerificationError
-from suyuan.ledger import proofs
-from suyuan.ledger.checkpoint import Checkpoint
-from suyuan.ledger.note import NoteSignatureError, NoteUnverifiedError
-from suyuan.ledger.receipt import HEADER, Receipt
+from suyuan.ledger.verify import proofs
+from suyuan.ledger.verify.checkpoint import Checkpoint
+from suyuan.ledger.verify.note import NoteSignatureError, NoteUnverifiedError
+from suyuan.ledger.verify.receipt import HEADER, Receipt
 from suyuan.ledger.signer import LogSigner
-from suyuan.ledger.verify import EntryNotIncluded, verify_receipt
+from suyuan.ledger.verify.receipt import EntryNotIncluded, verify_receipt
 
 ORIGIN = "suyuan.example/log"
 SIGNER = LogSigner.generate()
@@ -218,7 +218,7 @@ def test_failures_are_verification_errors():
 
 def test_verify_imports_no_write_path():
     code = (
-        "import json, sys, suyuan.ledger.verify\n"
+        "import json, sys, suyuan.ledger.verify.receipt\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('sqlalchemy', 'fastapi', 'starlette', 'psycopg2', 'alembic') "
         "or m in ('suyuan.ledger.signer', 'suyuan.ledger.db', 'suyuan.ledger.sequencer', "

@@ -10,30 +10,10 @@ from pathlib import Path
 import pytest
 
 from suyuan.errors import InputError, VerificationError
-from suyuan.ledger import proofs, tiles
-from suyuan.ledger.proofs import (
-    consistency_proof,
-    consistency_ranges,
-    inclusion_proof,
-    inclusion_ranges,
-    range_root,
-    root,
-    verify_consistency,
-    verify_inclusion,
-)
-from suyuan.ledger.tiles import (
-    TILE_HEIGHT,
-    TILE_WIDTH,
-    TilePath,
-    build_tiles,
-    entry_bundle,
-    format_index,
-    node_from_tiles,
-    parse_entry_bundle,
-    parse_tile_path,
-    tile_hash_count,
-    tiles_for_size,
-)
+from suyuan.ledger.verify import proofs
+from suyuan.ledger.verify import tiles
+from suyuan.ledger.verify.proofs import consistency_proof, consistency_ranges, inclusion_proof, inclusion_ranges, range_root, root, verify_consistency, verify_inclusion
+from suyuan.ledger.verify.tiles import TILE_HEIGHT, TILE_WIDTH, TilePath, build_tiles, entry_bundle, format_index, node_from_tiles, parse_entry_bundle, parse_tile_path, tile_hash_count, tiles_for_size
 
 
 def leaves(n: int, start: int = 0) -> list[bytes]:
@@ -306,6 +286,6 @@ def test_modules_are_pure() -> None:
         if line.startswith(("import ", "from "))
     }
     allowed = {"__future__", "hashlib", "dataclasses", "typing", "suyuan.errors"}
-    assert imports <= allowed | {"suyuan.ledger.proofs"}, imports
+    assert imports <= allowed | {"suyuan.ledger.verify.proofs"}, imports
     assert TILE_WIDTH == 1 << TILE_HEIGHT == 256
     assert proofs.HASH_SIZE == 32

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from suyuan.api.deps import SettingsDep
 from suyuan.errors import InputError
-from suyuan.scanners import render
+from suyuan.codes import render
 
 router = APIRouter(prefix="/v1/codes", tags=["codes"])
 

@@ -1,7 +1,7 @@
 """Capturing typed events (single and batch) and reading entries, chains, receipts and proofs.
 
 Every write needs `Authorization: Bearer <API key>` (or a review token for
-reviews and complaints) and goes through `suyuan.trace.capture`: the event
+reviews and complaints) and goes through `suyuan.trace.events.capture`: the event
 type, payload, role, ownership and rules are checked, and the entry and the
 domain state land in one transaction.
 """
@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from suyuan.api.deps import CallerDep, EngineDep, LedgerDep, SettingsDep, get_current_party
 from suyuan.api.errors import error_body
 from suyuan.errors import InputError
-from suyuan.scanners.gs1 import validate_key
-from suyuan.trace.capture import capture, capture_many
+from suyuan.codes.gs1 import validate_key
+from suyuan.trace.events.capture import capture, capture_many
 
 router = APIRouter(tags=["events"])
 BATCH_PATH = "/v1/events:batch"

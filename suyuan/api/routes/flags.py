@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from suyuan.api.deps import EngineDep, InspectorParty
-from suyuan.trace.flags import list_flags
+from suyuan.trace.journey.flags import list_flags
 
 router = APIRouter(prefix="/v1/flags", tags=["flags"])
 

@@ -5,7 +5,7 @@ the authenticated producer and capture them, exactly as POST /v1/events
 would. Every write carries the client's idempotency `id` (a lower-case UUID):
 the same request again answers 200 with what the first one recorded, the same
 id with another request 409. A party with a registered public key signs the
-statements the server builds (`suyuan.trace.goods`): `sig` over the one
+statements the server builds (`suyuan.trace.goods.registry`): `sig` over the one
 register statement of a product or batch, `sigs` over those that
 `POST /v1/goods/items:statements` returns for a serialisation.
 """
@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, LedgerDep, SettingsDep
-from suyuan.scanners.gs1 import make_key, validate_key
-from suyuan.trace import goods
+from suyuan.codes.gs1 import make_key, validate_key
+from suyuan.trace.goods import registry as goods
 
 router = APIRouter(prefix="/v1/goods", tags=["goods"])
 SERIALISE_PATH = "/v1/goods/items:serialise"  # larger bodies: up to one signature per item

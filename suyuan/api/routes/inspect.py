@@ -15,8 +15,10 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from suyuan.api.deps import EngineDep, InspectorParty, LedgerDep
-from suyuan.scanners.gs1 import validate_key
-from suyuan.trace import export, journey, tracing
+from suyuan.codes.gs1 import validate_key
+from suyuan.trace.journey import export
+from suyuan.trace.journey import chains as journey
+from suyuan.trace.journey import tracing
 
 router = APIRouter(tags=["inspector"])
 

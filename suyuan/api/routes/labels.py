@@ -1,6 +1,6 @@
 """Label sheets over HTTP: `GET /v1/batches/{key}/labels.pdf` for the batch's producer.
 
-The same A4 sheets as `suyuan labels --out x.pdf` (`suyuan.scanners.labels`):
+The same A4 sheets as `suyuan labels --out x.pdf` (`suyuan.codes.labels`):
 one label per item with its QR code (a Digital Link URI on
 `settings.resolver_url`), the full GS1 HRI, the product name and the origin,
 in the embedded label font. Only the party that registered the batch's
@@ -17,9 +17,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from suyuan.api.deps import CurrentParty, EngineDep, SettingsDep
-from suyuan.scanners import labels
-from suyuan.scanners.gs1 import split_key
-from suyuan.trace.goods import MAX_SERIALISE
+from suyuan.codes import labels
+from suyuan.codes.gs1 import split_key
+from suyuan.trace.goods.labels import batch_labels
+from suyuan.trace.goods.registry import MAX_SERIALISE
 
 router = APIRouter(tags=["labels"])
 
@@ -47,7 +48,7 @@ def batch_labels_pdf(key: str, request: Request, party: CurrentParty, engine: En
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace")
     if raw.startswith(PREFIX) and raw.endswith(SUFFIX):
         key = raw[len(PREFIX):-len(SUFFIX)]
-    items = labels.batch_labels(engine, key, party=party.id, limit=limit, field="key")
+    items = batch_labels(engine, key, party=party.id, limit=limit, field="key")
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)
     try:
         labels.write_pdf(items, spool, settings.resolver_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from suyuan.api.deps import LedgerDep
-from suyuan.ledger import tiles
+from suyuan.ledger.verify import tiles
 
 router = APIRouter(prefix="/log", tags=["log"])
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import AdminParty, CurrentParty, EngineDep
 from suyuan.errors import Forbidden
-from suyuan.trace import parties as svc
-from suyuan.trace.signatures import add_party_key, list_party_keys
+from suyuan.trace.parties import registry as svc
+from suyuan.trace.parties.keys import add_party_key, list_party_keys
 
 router = APIRouter(prefix="/v1/parties", tags=["parties"])
 

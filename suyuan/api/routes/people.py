@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, InspectorParty, VaultDep
-from suyuan.trace import people as svc
+from suyuan.trace.privacy import people as svc
 
 router = APIRouter(prefix="/v1/people", tags=["people"])
 

@@ -8,7 +8,7 @@ answers several ways: the HTML page for a browser; the traceability record
 as JSON for `Accept: application/json` or `?linkType=gs1:traceability`; and
 the list of links (an RFC 9264 linkset) for `?linkType=all`.
 
-Every consumer check is logged anonymously (`suyuan.trace.scanlog`) in the
+Every consumer check is logged anonymously (`suyuan.trace.journey.scanlog`) in the
 transaction that reads the page, so the page counts itself. The checker is
 known only by a keyed hash of its address and the day; the address is the
 connecting peer's, or, when that peer is one of `SUYUAN_TRUSTED_PROXIES`, the
@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, urlencode
 
 import anyio
 import anyio.to_thread
@@ -46,12 +46,12 @@ from suyuan.config import Settings, get_settings
 from suyuan.errors import InputError, SuyuanError
 from suyuan.ledger.chain import recorded_ids
 from suyuan.ledger.models import Checkpoint
-from suyuan.scanners.gs1 import make_key, validate_key
-from suyuan.trace import regions
-from suyuan.trace.capture import REVIEW_TOKEN_PREFIX, capture
-from suyuan.trace.goods import KeyRef, key_ref
-from suyuan.trace.public import PublicRecord, Warning, public_record
-from suyuan.trace.scanlog import CHECKER_SALT_PURPOSE, ScanStats, checker_id, china_day, record_scan
+from suyuan.codes.gs1 import make_key, validate_key
+from suyuan.codes import regions
+from suyuan.trace.events.capture import REVIEW_TOKEN_PREFIX, capture
+from suyuan.trace.goods.registry import KeyRef, key_ref
+from suyuan.trace.journey.public import PublicRecord, Warning, public_record
+from suyuan.trace.journey.scanlog import CHECKER_SALT_PURPOSE, ScanStats, checker_id, china_day, record_scan
 
 router = APIRouter(tags=["resolver (GS1 Digital Link)"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")

@@ -4,7 +4,7 @@ A delivery answers one review token per item to the courier that recorded it.
 The item's seller may fetch a token of its own for that delivery, once, to
 hand to the shopper (the platform's order page, a printed slip). Both tokens
 share the delivery's one review, one follow-up and one complaint
-(`suyuan.trace.reviews`).
+(`suyuan.trace.events.reviews`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, SettingsDep
-from suyuan.scanners.gs1 import validate_key
-from suyuan.trace.reviews import hand_out
+from suyuan.codes.gs1 import validate_key
+from suyuan.trace.events.reviews import hand_out
 
 router = APIRouter(tags=["reviews"])
 

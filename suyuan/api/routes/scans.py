@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from suyuan.api.deps import SettingsDep
 from suyuan.errors import InputError
-from suyuan.scanners.decode import decode_image
+from suyuan.codes.decode import decode_image
 
 router = APIRouter(prefix="/v1/scans", tags=["scans"])
 DECODE_PATH = "/v1/scans/decode"

@@ -1,0 +1,2 @@
+"""Typed events: payloads, the lifecycle of goods, hard rules, capture, review tokens.
+"""

@@ -1,0 +1,2 @@
+"""Goods: products (GTIN), batches (lot), serialised items and parcels (SSCC).
+"""

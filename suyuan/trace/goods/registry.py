@@ -1,0 +1,428 @@
+"""Goods: products (GTIN), batches/lots, serialised items, parcels (SSCC) and their state.
+
+Ledger keys are the GS1 Digital Link paths of DESIGN.md (GS1 Digital Link
+URI Syntax 1.4 §4): `01/<gtin>` for a product, `01/<gtin>/10/<lot>` for a
+batch, `01/<gtin>[/10/<lot>]/21/<serial>` for an item, `00/<sscc>` for a
+parcel. Registration is an event like any other (`register`, see
+`suyuan.trace.events.capture`); the helpers at the bottom build those statements
+for the API, the CLI and the demo.
+
+A registration request carries the client's idempotency id, and the
+statements it becomes are a function of the request alone, so a retry
+rebuilds them exactly and capture answers it with the original entries, and
+a signing party can sign them before sending: a product or batch becomes one
+statement whose `id` is the request's; a serialisation of N items becomes N,
+item i with `id` the request's (i = 0) or UUIDv5(request id, str(i)), and a
+serial HMAC-SHA256(server key, party, id, i) — unguessable without the
+server's key, yet the same on every retry. A request without `time` takes it
+from the statement already recorded under its id (a retry), else the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, select, update
+
+from suyuan.config import Settings
+from suyuan.errors import Conflict, InputError, NotFound, Unauthorized
+from suyuan.codes.gs1 import make_key, split_key
+from suyuan.trace.goods.models import Batch, Item, Parcel, ParcelContent, Product
+from suyuan.trace.parties.registry import PartyView
+
+products_t = Product.__table__
+batches_t = Batch.__table__
+items_t = Item.__table__
+parcels_t = Parcel.__table__
+contents_t = ParcelContent.__table__
+
+# Unambiguous upper-case letters and digits (no 0/O, 1/I): a subset of GS1
+# character set 82 that survives being read aloud or typed from a label.
+SERIAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+SERIAL_RANDOM_CHARS = 14  # 14 x 5 bits = 70 bits: not guessable by scanning neighbours
+MAX_SERIALISE = 10000
+# The info string under which the server derives its serial key from the log key.
+SERIAL_KEY_PURPOSE = b"suyuan/goods/v1/serial-key"
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """A ledger key and what it names."""
+
+    key: str
+    kind: str  # product | batch | item | parcel
+    gtin: str | None = None
+    lot: str | None = None
+    serial: str | None = None
+    sscc: str | None = None
+
+    @property
+    def batch_key(self) -> str | None:
+        return make_key(gtin=self.gtin, lot=self.lot) if self.lot else None
+
+
+_TABLES = {t.name: t for t in (products_t, batches_t, items_t, parcels_t)}
+
+
+def key_ref(key: str) -> KeyRef:
+    """Parse a canonical key (InputError if it is not one)."""
+    ais = split_key(key)
+    if "00" in ais:
+        return KeyRef(key, "parcel", sscc=ais["00"])
+    kind = "item" if "21" in ais else "batch" if "10" in ais else "product"
+    return KeyRef(key, kind, gtin=ais["01"], lot=ais.get("10"), serial=ais.get("21"))
+
+
+def new_serial(prefix: str = "") -> str:
+    """An unguessable serial (`secrets`), optionally after a short readable prefix."""
+    return prefix + "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_RANDOM_CHARS))
+
+
+def derived_serial(serial_key: bytes, party_id: str, ident: str, index: int, prefix: str = "") -> str:
+    """Serial `index` of serialisation request `ident`: 70 bits of HMAC-SHA256 in SERIAL_ALPHABET.
+
+    As unguessable as `new_serial` to anyone without `serial_key`, and the
+    same every time the request is retried.
+    """
+    mac = hmac.new(serial_key, f"{party_id}\n{ident}\n{index}".encode(), hashlib.sha256).digest()
+    bits = int.from_bytes(mac[:9], "big") >> 2  # 72 bits, keep 70 = 14 characters of 5 bits
+    chars = []
+    for _ in range(SERIAL_RANDOM_CHARS):
+        chars.append(SERIAL_ALPHABET[bits & 31])
+        bits >>= 5
+    return prefix + "".join(chars)
+
+
+def item_statement_id(ident: str, index: int) -> str:
+    """The statement id of item `index` of serialisation request `ident` (a lower-case UUID)."""
+    return ident if index == 0 else str(uuid.uuid5(uuid.UUID(ident), str(index)))
+
+
+# --- state readers (used by capture inside its transaction) ---------------------------
+
+
+# An atomic batch keeps, in conn.info, the state rows it has read ({(table, key):
+# (row, locked)}) and the state writes it has not sent yet ({(table, key): values}).
+# Reads see the writes at once; `flush_writes` sends them in bulk, before any
+# query that selects rows by something other than their key, and before the
+# batch's entries are appended.
+ROW_CACHE = "suyuan.row_cache"
+PENDING = "suyuan.pending_writes"
+
+
+class StateRow:
+    """A state row with this batch's unsent changes applied; read like a result row."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _values(row: Any) -> dict[str, Any]:
+    return dict(row._values) if isinstance(row, StateRow) else dict(row._mapping)
+
+
+def _one(conn: Connection, table, column, value, lock: bool):  # noqa: ANN001, ANN202
+    cache = conn.info.get(ROW_CACHE)
+    if cache is not None:
+        row, locked = cache.get((table.name, value), (None, False))
+        if row is not None and (locked or not lock):
+            return row
+    query = select(table).where(column == value)
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if cache is not None and row is not None:
+        unsent = conn.info[PENDING].get((table.name, value))
+        if unsent:
+            row = StateRow(_values(row) | unsent)
+        # SQLite's BEGIN IMMEDIATE already holds every row for this transaction.
+        cache[(table.name, value)] = (row, lock or conn.dialect.name != "postgresql")
+    return row
+
+
+def cache_rows(conn: Connection, table, rows) -> None:  # noqa: ANN001
+    """Keep rows read and locked up front by an atomic batch."""
+    cache = conn.info.get(ROW_CACHE)
+    if cache is not None:
+        column = "gtin" if table is products_t else "key"
+        for row in rows:
+            cache[(table.name, getattr(row, column))] = (row, True)
+
+
+def write_row(conn: Connection, table, value: str, **values: Any) -> None:  # noqa: ANN001
+    """Update one state row by key: at once, or, inside an atomic batch, at its next flush."""
+    pending = conn.info.get(PENDING)
+    if pending is None:
+        conn.execute(update(table).where(_key_column(table) == value).values(**values))
+        return
+    pending.setdefault((table.name, value), {}).update(values)
+    cache = conn.info[ROW_CACHE]
+    if (table.name, value) in cache:
+        row, locked = cache[(table.name, value)]
+        cache[(table.name, value)] = (StateRow(_values(row) | values), locked)
+
+
+def forget_row(conn: Connection, table, value: str) -> None:  # noqa: ANN001
+    """Drop a row from the batch's cache after writing it directly."""
+    cache = conn.info.get(ROW_CACHE)
+    if cache is not None:
+        cache.pop((table.name, value), None)
+
+
+def flush_writes(conn: Connection) -> None:
+    """Send the batch's unsent state writes, one executemany per table and column set."""
+    pending = conn.info.get(PENDING)
+    if not pending:
+        return
+    groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for (table_name, value), values in pending.items():
+        columns = tuple(sorted(values))
+        groups.setdefault((table_name, columns), []).append(
+            {"k_": value, **{f"v_{c}": values[c] for c in columns}})
+    for (table_name, columns), rows in groups.items():
+        table = _TABLES[table_name]
+        conn.execute(update(table).where(_key_column(table) == bindparam("k_"))
+                     .values({c: bindparam(f"v_{c}") for c in columns}), rows)
+    pending.clear()
+
+
+def _key_column(table):  # noqa: ANN001, ANN202
+    return table.c.gtin if table is products_t else table.c.key
+
+
+def product_row(conn: Connection, gtin: str, lock: bool = False):  # noqa: ANN201
+    return _one(conn, products_t, products_t.c.gtin, gtin, lock)
+
+
+def batch_row(conn: Connection, key: str, lock: bool = False):  # noqa: ANN201
+    return _one(conn, batches_t, batches_t.c.key, key, lock)
+
+
+def item_row(conn: Connection, key: str, lock: bool = False):  # noqa: ANN201
+    return _one(conn, items_t, items_t.c.key, key, lock)
+
+
+def parcel_row(conn: Connection, key: str, lock: bool = False):  # noqa: ANN201
+    return _one(conn, parcels_t, parcels_t.c.key, key, lock)
+
+
+def parcel_items(conn: Connection, parcel_key: str, lock: bool = False) -> list[Any]:
+    flush_writes(conn)  # selects by parcel, so unsent writes must land first
+    query = select(items_t).where(items_t.c.parcel_key == parcel_key).order_by(items_t.c.key)
+    if lock:
+        query = query.with_for_update()
+    return list(conn.execute(query).all())
+
+
+# --- public views -------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def describe(engine: Engine, key: str) -> dict[str, Any]:
+    """The recorded state of the goods a key names, for `GET /v1/goods/{key}`."""
+    ref = key_ref(key)
+    with engine.connect() as conn:
+        if ref.kind == "product":
+            row = product_row(conn, ref.gtin)
+        elif ref.kind == "batch":
+            row = batch_row(conn, key)
+        elif ref.kind == "item":
+            row = item_row(conn, key)
+        else:
+            row = parcel_row(conn, key)
+        if row is None:
+            raise NotFound(f"No {ref.kind} is registered under {key}.")
+        out = {k: _iso(v) for k, v in row._mapping.items()}
+        out["kind"] = ref.kind
+        if ref.kind == "parcel":
+            out["items"] = [r.key for r in parcel_items(conn, key)]
+        if ref.kind == "item":
+            # A recall is on the batch chain: every item read shows it at once.
+            batch = batch_row(conn, row.batch_key) if row.batch_key else None
+            out["recalled"] = bool(batch is not None and batch.recalled)
+        if ref.kind == "batch":
+            out["items"] = conn.execute(
+                select(items_t.c.key).where(items_t.c.batch_key == key).order_by(items_t.c.key).limit(10000)
+            ).scalars().all()
+    return out
+
+
+# --- statement builders for the API, CLI and demo -------------------------------------------
+
+
+def _time(when: datetime | None) -> str:
+    return (when or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def statement(key: str, kind: str, party: PartyView | str, data: dict[str, Any],
+              when: datetime | None = None, ident: str | None = None) -> dict[str, Any]:
+    """A statement for `party` (a PartyView or a party id) with a fresh id unless given."""
+    actor = party if isinstance(party, str) else party.id
+    return {"key": key, "type": kind, "time": _time(when), "actor": actor, "data": data,
+            "id": ident or str(uuid.uuid4())}
+
+
+def _request_id(ident: Any) -> str:
+    try:
+        if isinstance(ident, str) and str(uuid.UUID(ident)) == ident:
+            return ident
+    except ValueError:
+        pass
+    raise InputError(f"Invalid id: expected a lower-case UUID like 3f2b8c1e-0d6a-4e4b-9a53-2a0f1c9d7e10, "
+                     f"got {ident!r}.", field="id")
+
+
+def _time_of(engine: Engine, ident: str, time: str | None, sig: Any) -> str | None:
+    """The request's time: as sent; or, for a retry sent without one, the recorded statement's."""
+    if time is not None:
+        return time
+    if sig is not None:
+        raise InputError("Missing time: a signed request must carry the time its statements were signed "
+                         "with.", field="time")
+    from suyuan.ledger.chain import recorded_ids
+
+    with engine.connect() as conn:
+        row = recorded_ids(conn, [ident]).get(ident)
+    if row is None:
+        return None
+    recorded = json.loads(bytes(row.canonical)).get("statement", {}).get("time")
+    return recorded if isinstance(recorded, str) else None
+
+
+def registration(engine: Engine, party: PartyView | str, key: str, data: dict[str, Any], ident: str, *,
+                 time: str | None = None, sig: str | None = None) -> dict[str, Any]:
+    """The register statement a product or batch request becomes (see the module doc)."""
+    ident = _request_id(ident)
+    st = statement(key, "register", party, data, ident=ident)
+    when = _time_of(engine, ident, time, sig)
+    return st | {"time": when} if when is not None else st
+
+
+def register_product(engine: Engine, settings: Settings, party: PartyView, gtin: str,
+                     data: dict[str, Any], when: datetime | None = None, *, ident: str | None = None,
+                     time: str | None = None, sig: str | None = None):  # noqa: ANN201
+    """Register a product (GTIN-14) as `party`; returns the capture result (a retry: the original)."""
+    from suyuan.trace.events.capture import capture
+
+    key = make_key(gtin=gtin)
+    if ident is None:
+        st = statement(key, "register", party, data, when)
+    else:
+        st = registration(engine, party, key, data, ident, time=time, sig=sig)
+    return capture(engine, settings, st, sig, party=party)
+
+
+def register_batch(engine: Engine, settings: Settings, party: PartyView, gtin: str, lot: str,
+                   data: dict[str, Any], when: datetime | None = None, *, ident: str | None = None,
+                   time: str | None = None, sig: str | None = None):  # noqa: ANN201
+    from suyuan.trace.events.capture import capture
+
+    key = make_key(gtin=gtin, lot=lot)
+    if ident is None:
+        st = statement(key, "register", party, data, when)
+    else:
+        st = registration(engine, party, key, data, ident, time=time, sig=sig)
+    return capture(engine, settings, st, sig, party=party)
+
+
+@dataclass(frozen=True)
+class Serialised:
+    keys: list[str]
+    statements: list[dict[str, Any]]
+    created: bool  # False: a retry, answered with the items it registered first
+
+
+def serialise_statements(engine: Engine, party: PartyView | str, gtin: str, count: int, *, ident: str,
+                         serial_key: bytes, lot: str | None = None, seller: str | None = None,
+                         prefix: str = "", time: str | None = None,
+                         sigs: list[str] | None = None) -> list[dict[str, Any]]:
+    """The register statements a serialisation request becomes, in order (see the module doc)."""
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SERIALISE:
+        raise InputError(f"Invalid count: expected 1 to {MAX_SERIALISE}, got {count!r}.", field="count")
+    if len(prefix) > 20 - SERIAL_RANDOM_CHARS or any(c not in SERIAL_ALPHABET for c in prefix):
+        raise InputError(
+            f"Invalid prefix {prefix!r}: expected at most {20 - SERIAL_RANDOM_CHARS} characters "
+            f"from {SERIAL_ALPHABET}.", field="prefix")
+    ident = _request_id(ident)
+    actor = party if isinstance(party, str) else party.id
+    when = _time_of(engine, ident, time, sigs) or _time(None)
+    data = {"seller": seller} if seller else {}
+    return [{"key": make_key(gtin=gtin, lot=lot, serial=derived_serial(serial_key, actor, ident, i, prefix)),
+             "type": "register", "time": when, "actor": actor, "data": data, "id": item_statement_id(ident, i)}
+            for i in range(count)]
+
+
+def register_items(engine: Engine, settings: Settings, party: PartyView, gtin: str, count: int, *,
+                   ident: str, serial_key: bytes, lot: str | None = None, seller: str | None = None,
+                   prefix: str = "", time: str | None = None, sigs: list[str] | None = None) -> Serialised:
+    """Register `count` items in one transaction, as request `ident`; a retry answers with the same keys.
+
+    `sigs` (one per statement of `serialise_statements`, in order) are
+    required from a party with a registered public key. The same id with a
+    different request: Conflict, and nothing written.
+    """
+    from suyuan.trace.events.capture import capture_many
+    from suyuan.trace.parties.keys import party_public_keys
+
+    statements = serialise_statements(engine, party, gtin, count, ident=ident, serial_key=serial_key, lot=lot,
+                                      seller=seller, prefix=prefix, time=time, sigs=sigs)
+    if sigs is not None and len(sigs) != count:
+        raise InputError(f"Invalid sigs: expected one signature per item ({count}), got {len(sigs)}.",
+                         field="sigs")
+    with engine.connect() as conn:
+        if sigs is None and party_public_keys(conn, party.id):
+            raise Unauthorized(
+                f"Missing sigs: party {party.id} has a registered public key, so each register statement "
+                "must be signed; POST /v1/goods/items:statements returns them.", field="sigs")
+        _same_count(conn, ident, count)
+    results = capture_many(engine, settings, zip(statements, sigs or [None] * count), party=party, mode="atomic")
+    failed = next((r for r in results if r.error is not None), None)
+    if failed is not None:
+        raise failed.error
+    created = any(r.captured is not None and r.captured.created for r in results)
+    return Serialised([st["key"] for st in statements], statements, created)
+
+
+def _same_count(conn: Connection, ident: str, count: int) -> None:
+    """Refuse a request whose id registered a different number of items before."""
+    from suyuan.ledger.chain import recorded_ids
+
+    if not recorded_ids(conn, [ident]):
+        return  # a new request (capture settles a concurrent twin)
+    ids = [item_statement_id(ident, i) for i in range(count + 1)]
+    found = recorded_ids(conn, ids)
+    if set(found) != set(ids[:count]):
+        raise Conflict(f"Statement id {ident} was already used for a different request (not a serialisation "
+                       f"of {count} items); send a new id for a new request.")
+
+
+def serialise(engine: Engine, settings: Settings, party: PartyView, gtin: str, count: int, *,
+              lot: str | None = None, seller: str | None = None, prefix: str = "",
+              when: datetime | None = None) -> list[str]:
+    """Register `count` items with unguessable serials in one transaction; returns their keys.
+
+    For the library, the CLI and the demo: a fresh request id and a one-off
+    serial key, so the serials are random. Retries go through `register_items`.
+    """
+    done = register_items(engine, settings, party, gtin, count, ident=str(uuid.uuid4()),
+                          serial_key=secrets.token_bytes(32), lot=lot, seller=seller, prefix=prefix,
+                          time=_time(when))
+    return done.keys

@@ -1,0 +1,445 @@
+"""The public record of a code: what a consumer sees after scanning it.
+
+`public_record` gathers, in three indexed reads on one connection, the goods a
+key names (item, batch, product or parcel) with its producer's real-name
+identity and the batch's origin and certificates; the journey (the item's
+chain, its batch's and product's chains, and the chains of the parcels it
+travelled in while packed); and the names of the parties in it. Then how far
+the log has checkpointed those entries, and the warnings. The scan page is the
+busiest page there is, so its statements are built once and each read is one
+round trip.
+
+Only what a public page may show leaves this module: event data is copied
+field by field from an allow-list per event type, so buyers' orders and
+recipients' commitments never appear, natural persons are masked
+(`suyuan.trace.privacy.masking`) and regions are coarsened to prefecture level.
+Odd or legacy entries are shown with what can be read, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable
+
+from sqlalchemy import Connection, Engine, bindparam, func, select
+
+from suyuan.ledger.models import Checkpoint, Entry, Leaf
+from suyuan.codes.gs1 import make_key
+from suyuan.trace.privacy import masking
+from suyuan.codes import regions
+from suyuan.trace.goods.registry import KeyRef, batches_t, contents_t, items_t, parcels_t, products_t
+from suyuan.trace.events.models import Flag
+from suyuan.trace.parties.models import Party
+from suyuan.trace.journey.scanlog import CLONE_FLAGS, FAR_APART, MANY, ScanStats
+
+entries_t = Entry.__table__
+leaves_t = Leaf.__table__
+checkpoints_t = Checkpoint.__table__
+parties_t = Party.__table__
+flags_t = Flag.__table__
+
+CHINA = timezone(timedelta(hours=8), "CST")  # China keeps one zone and no daylight saving
+MAX_ENTRIES = 2000  # per page: chains of one item are short; a runaway parcel chain is cut here
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Warning:
+    """A red line on the page: `code` is stable, `params` fill its sentence."""
+
+    code: str  # recalled | expired | inspection_failed | possible_clone | unregistered | invalid
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Event:
+    """One journey step as the public sees it."""
+
+    time: datetime | None
+    type: str
+    level: str  # which chain: product | batch | parcel | item
+    key: str
+    seq: int
+    hash: str
+    log_index: int | None
+    actor: str  # public name, masked for persons
+    data: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"time": self.time.isoformat() if self.time else None, "type": self.type,
+                "level": self.level, "key": self.key, "seq": self.seq, "hash": self.hash,
+                "log_index": self.log_index, "actor": self.actor, "data": self.data}
+
+
+@dataclass
+class PublicRecord:
+    key: str
+    kind: str
+    ref: KeyRef
+    product: dict[str, Any] | None = None
+    producer: dict[str, Any] | None = None
+    batch: dict[str, Any] | None = None
+    item: dict[str, Any] | None = None
+    parcel: dict[str, Any] | None = None
+    events: list[Event] = field(default_factory=list)
+    checkpoint_size: int = 0
+    pending: int = 0  # shown entries not yet covered by the latest checkpoint
+    warnings: list[Warning] = field(default_factory=list)
+    scans: ScanStats | None = None
+
+    @property
+    def reviewable(self) -> bool:
+        return self.item is not None and self.item.get("state") in ("delivered", "returned")
+
+    @property
+    def logged(self) -> bool:
+        return self.pending == 0 and bool(self.events)
+
+    def as_json(self) -> dict[str, Any]:
+        scans = None
+        if self.scans is not None:
+            scans = {"count": self.scans.count, "first_at": self.scans.first_at.isoformat(),
+                     "first_region": self.scans.first_region}
+        return {
+            "key": self.key, "kind": self.kind, "product": self.product, "producer": self.producer,
+            "batch": self.batch, "item": self.item, "parcel": self.parcel,
+            "journey": [e.as_json() for e in self.events],
+            "verification": {"checkpoint_size": self.checkpoint_size, "entries": len(self.events),
+                             "pending": self.pending, "in_signed_log": self.logged},
+            "warnings": [{"code": w.code, **w.params} for w in self.warnings],
+            "hidden_reviews": [{"review": e.data.get("review"), "reason": e.data.get("reason", ""),
+                                "hidden_at": e.time.isoformat() if e.time else None}
+                               for e in self.events if e.type == "hide_review"],
+            "scans": scans,
+        }
+
+
+def today_in_china(now: datetime | None = None) -> date:
+    return (now or datetime.now(timezone.utc)).astimezone(CHINA).date()
+
+
+# --- the reads, built once ----------------------------------------------------------------
+
+# The product and its owner's public identity, and the batch: joined to the goods in the first read.
+_PRODUCT = (products_t.c.name.label("product_name"), products_t.c.category, products_t.c.priority,
+            products_t.c.net_weight_g, parties_t.c.kind.label("p_kind"), parties_t.c.name.label("p_name"),
+            parties_t.c.uscc, parties_t.c.licences, parties_t.c.status.label("p_status"))
+_BATCH = (batches_t.c.key.label("b_key"), batches_t.c.lot, batches_t.c.production_date,
+          batches_t.c.expiry_date, batches_t.c.origin_region, batches_t.c.recalled)
+
+
+def _with_product(goods, gtin):  # noqa: ANN001, ANN202
+    return (goods.outerjoin(products_t, products_t.c.gtin == gtin)
+            .outerjoin(parties_t, parties_t.c.id == products_t.c.owner))
+
+
+
+
+def _flagged(code: str):  # noqa: ANN202
+    """Whether consumer checks of the item ever raised `code`: once raised, the page keeps warning."""
+    return select(flags_t.c.id).where(flags_t.c.key == items_t.c.key, flags_t.c.code == code).exists()
+
+
+PARCEL_SEP = " "  # parcel keys are 00/ and digits
+_PARCELS = (select(func.aggregate_strings(contents_t.c.parcel_key, PARCEL_SEP))
+            .where(contents_t.c.item_key == items_t.c.key).scalar_subquery())
+# `/01/{gtin}/21/{serial}` names an item whatever its lot (a serial is unique within its GTIN),
+# so items are looked up by (gtin, serial); `find` prefers the row whose key is the one asked for.
+_FIND = {
+    "item": select(items_t.c.key, items_t.c.gtin, items_t.c.batch_key, items_t.c.serial, items_t.c.state,
+                   *_PRODUCT, *_BATCH, _flagged(MANY).label("many_flag"), _flagged(FAR_APART).label("far_flag"),
+                   _PARCELS.label("parcels"))
+    .select_from(_with_product(items_t, items_t.c.gtin).outerjoin(batches_t, batches_t.c.key == items_t.c.batch_key))
+    .where(items_t.c.gtin == bindparam("gtin"), items_t.c.serial == bindparam("serial")),
+    "batch": select(batches_t.c.key, batches_t.c.gtin, *_PRODUCT, *_BATCH)
+    .select_from(_with_product(batches_t, batches_t.c.gtin)).where(batches_t.c.key == bindparam("key")),
+    "product": select(products_t.c.gtin, *_PRODUCT)
+    .select_from(products_t.outerjoin(parties_t, parties_t.c.id == products_t.c.owner))
+    .where(products_t.c.gtin == bindparam("gtin")),
+    "parcel": select(parcels_t.c.key, parcels_t.c.state,
+                     select(func.count()).select_from(items_t).where(items_t.c.parcel_key == parcels_t.c.key)
+                     .scalar_subquery().label("items"))
+    .where(parcels_t.c.key == bindparam("key")),
+}
+
+# The leaf index as a correlated lookup, not an outer join: without fresh planner statistics
+# PostgreSQL hashes the whole log_leaves table for a join; this is one index probe per entry.
+_ENTRY = (entries_t.c.id, entries_t.c.key, entries_t.c.seq, entries_t.c.hash, entries_t.c.canonical,
+          select(leaves_t.c.idx).where(leaves_t.c.entry_id == entries_t.c.id).scalar_subquery().label("idx"))
+_CHAINS = (select(*_ENTRY).where(entries_t.c.key.in_(bindparam("keys", expanding=True)))
+           .order_by(entries_t.c.key, entries_t.c.seq).limit(MAX_ENTRIES))
+_NAMES = select(parties_t.c.id, parties_t.c.kind, parties_t.c.name).where(
+    parties_t.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def find(conn: Connection, ref: KeyRef) -> tuple[str, Any] | None:
+    """The registered row a resolver path names, with its canonical key; None if unregistered.
+
+    The row carries the product and its owner (`product_name`, `p_*`; None
+    when unknown), for items and batches the batch (`b_key`, `lot`, ...), and
+    for items whether consumer checks flagged it (`many_flag`, `far_flag`) and the parcels it was packed in.
+    A path that names a lot must name the item's lot.
+    """
+    rows = conn.execute(_FIND[ref.kind], {"key": ref.key, "gtin": ref.gtin, "serial": ref.serial}).all()
+    if not rows:
+        return None
+    if ref.kind != "item":
+        return ref.key, rows[0]
+    row = next((r for r in rows if r.key == ref.key), rows[0])
+    if row.key != ref.key and ref.lot is not None and row.batch_key != make_key(gtin=ref.gtin, lot=ref.lot):
+        return None  # the label's lot is not the item's: treat as not ours
+    return row.key, row
+
+
+# --- assembling the record ----------------------------------------------------------------
+
+RecordCheck = Callable[[Connection, str], ScanStats | None]
+
+
+def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | None = None,
+                  checkpoint_size: int | None = None, now: datetime | None = None) -> PublicRecord | None:
+    """The public record of the goods `ref` names; None when nothing is registered under it.
+
+    `record_check(conn, key)` logs the consumer's check once the goods are
+    known to exist, in the same transaction as the reads and last, so the page
+    counts itself without a second connection and holds the key's scan totals
+    locked only until the commit that follows. If the write fails the shopper
+    still gets the page, without the totals. A serial whose consumer checks
+    raised a clone flag (`suyuan.trace.journey.scanlog`: many distinct checkers within
+    a window, or two provinces too quickly), now or before, gets the
+    possible-clone warning; courier scans and their `serial_far_apart` flags
+    do not make it (a parcel crossing provinces is a journey, not a clone).
+    """
+    conn = engine.connect()
+    if record_check is None:
+        conn.execution_options(readonly=True)  # a write-free read: SQLite need not take the write lock
+    with conn:
+        found = find(conn, ref)
+        if found is None:
+            return None
+        key, row = found
+        rec = PublicRecord(key=key, kind=ref.kind, ref=ref)
+        chains: dict[str, str] = {}  # key -> level
+        gtin, batch = None, None
+        if ref.kind == "parcel":
+            rec.parcel = {"sscc": ref.sscc, "state": row.state, "items": row.items}
+            chains[key] = "parcel"
+        else:
+            gtin = row.gtin
+            chains[make_key(gtin=gtin)] = "product"
+            if row.p_kind is not None:
+                rec.product = {"gtin": gtin, "name": row.product_name, "category": row.category,
+                               "priority": bool(row.priority), "net_weight_g": row.net_weight_g}
+                rec.producer = _producer(row)
+            if ref.kind != "product" and row.b_key is not None:
+                batch = row
+                chains[row.b_key] = "batch"
+        parcels: set[str] = set()
+        if ref.kind == "item":
+            rec.item = {"serial": row.serial, "state": row.state}
+            chains[key] = "item"
+            # The chains of the parcels it travelled in, while it was packed.
+            parcels = set(row.parcels.split(PARCEL_SEP)) if row.parcels else set()
+            chains |= dict.fromkeys(parcels, "parcel")
+        raw = [(r, _statement(r.canonical)) for r in conn.execute(_CHAINS, {"keys": list(chains)})]
+        if parcels:
+            raw = _while_packed(raw, parcels, key)
+        party_ids = {p for _, st in raw for p in _party_refs(st)}
+        names = {}
+        if party_ids:
+            names = {p.id: masking.public_name(p.kind, p.name)
+                     for p in conn.execute(_NAMES, {"ids": sorted(party_ids)})}
+        flagged: set[str] = set()
+        if ref.kind == "item":
+            flagged = {c for c, raised in zip(CLONE_FLAGS, (row.many_flag, row.far_flag)) if raised}
+        if checkpoint_size is None:
+            checkpoint_size = conn.execute(select(func.max(checkpoints_t.c.size))).scalar() or 0
+        scans = None
+        if record_check is not None:
+            try:
+                scans = record_check(conn, key)
+                conn.commit()
+            except Exception:  # noqa: BLE001 - a failed scan log must not cost the shopper the page
+                logger.exception("could not log a consumer scan of %s", key)
+                conn.rollback()
+                scans = None
+    rec.scans = scans
+    rec.checkpoint_size = checkpoint_size
+    # A hidden review leaves the page; the inspector's hide_review stays in its place, with its reason,
+    # so a shopper sees that a review was hidden and why.
+    hidden = {str(st.get("data", {}).get("review")) for _, st in raw if st.get("type") == "hide_review"}
+    shown = [(r, st) for r, st in raw if not (st.get("type") == "review" and r.hash.hex() in hidden)]
+    # Event time first; recording order (entry id) breaks ties, since clients send whole seconds.
+    events = [(_event(r, st, chains[r.key], names), r.id) for r, st in shown]
+    events.sort(key=lambda pair: (pair[0].time or EPOCH, pair[1]))
+    rec.events = [e for e, _ in events]
+    rec.pending = sum(1 for e in rec.events if e.log_index is None or e.log_index >= checkpoint_size)
+    if batch is not None:
+        rec.batch = _batch(batch, raw)
+    if scans is not None and scans.checkers is not None:
+        flagged.add(MANY)
+    if scans is not None and scans.far_at is not None:
+        flagged.add(FAR_APART)
+    _warn(rec, batch, flagged, now)
+    return rec
+
+
+def _statement(canonical: bytes) -> dict[str, Any]:
+    try:
+        st = json.loads(canonical).get("statement")
+    except (ValueError, AttributeError):
+        return {}
+    return st if isinstance(st, dict) else {}
+
+
+def _time(st: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(st.get("time", "")).replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return None
+
+
+def _while_packed(raw: list[tuple[Any, dict[str, Any]]], parcels: set[str], item_key: str) -> list:
+    """Keep a parcel's entries only from the pack that put the item in to the unpack that took it out.
+
+    Decided by chain order (seq), not by event time: an offline scanner's clock may lag.
+    """
+    out, inside = [], dict.fromkeys(parcels, False)
+    for r, st in raw:
+        if r.key not in parcels:
+            out.append((r, st))
+            continue
+        data = st.get("data") if isinstance(st.get("data"), dict) else {}
+        listed = data.get("items") if isinstance(data.get("items"), list) else None
+        if st.get("type") == "pack" and listed is not None and item_key in listed:
+            inside[r.key] = True
+            out.append((r, st))
+        elif st.get("type") == "unpack" and inside[r.key] and (listed is None or item_key in listed):
+            inside[r.key] = False
+            out.append((r, st))
+        elif inside[r.key] and st.get("type") not in ("pack", "unpack"):
+            out.append((r, st))
+    return out
+
+
+def _party_refs(st: dict[str, Any]) -> list[str]:
+    data = st.get("data") if isinstance(st.get("data"), dict) else {}
+    refs = [st.get("actor"), data.get("seller"), data.get("courier")]
+    return [r for r in refs if isinstance(r, str) and not r.startswith("consumer:")]
+
+
+def _producer(row: Any) -> dict[str, Any]:
+    licences = row.licences if isinstance(row.licences, list) else []
+    return {"name": masking.public_name(row.p_kind, row.p_name), "kind": row.p_kind,
+            "uscc": row.uscc, "status": row.p_status,
+            "licences": [{k: lic.get(k) for k in ("type", "number", "valid_from", "valid_to") if lic.get(k)}
+                         for lic in licences if isinstance(lic, dict)]}
+
+
+# Fields a public page may show, per event type; anything else in `data` stays in the ledger.
+PUBLIC_FIELDS = {
+    "register": ("name", "category", "brand", "net_weight_g", "production_date", "expiry_date",
+                 "quantity"),
+    "list": ("price", "currency", "platform", "shop"),
+    "sell": ("price", "currency"),
+    "dispatch": (),
+    "transit": ("hub", "action"),
+    "deliver": ("signed_by",),
+    "review": ("rating", "text"),
+    "complain": ("category",),
+    "inspect": ("result", "sampling", "lab_report_sha256", "note"),
+    "recall": ("reason",),
+    "recall_lifted": ("reason",),
+    "hide_review": ("review", "reason"),  # the inspector's public reason; the review itself is not shown
+}
+REGION_FIELDS = ("region", "from_region", "to_region")
+
+
+def _event(row: Any, st: dict[str, Any], level: str, names: dict[str, str]) -> Event:
+    kind = str(st.get("type", ""))
+    data = st.get("data") if isinstance(st.get("data"), dict) else {}
+    shown: dict[str, Any] = {k: data[k] for k in PUBLIC_FIELDS.get(kind, ()) if isinstance(data.get(k), (str, int))}
+    for name in REGION_FIELDS:
+        code = regions.coarse(data.get(name)) if isinstance(data.get(name), str) else None
+        if code:
+            shown[name] = code
+            shown[name + "_name"] = regions.name(code)
+    if kind == "register" and isinstance(data.get("origin"), dict):
+        shown["origin"] = _origin(data["origin"])
+    for who in ("seller", "courier"):
+        if isinstance(data.get(who), str):
+            shown[who] = names.get(data[who], "")
+    if kind == "pack":
+        shown["parcel"] = row.key.split("/")[-1] if level == "parcel" else None
+    actor = st.get("actor")
+    if isinstance(actor, str) and actor.startswith("consumer:"):
+        public_actor = masking.mask_consumer(actor)
+    else:
+        public_actor = names.get(actor, "") if isinstance(actor, str) else ""
+    return Event(_time(st), kind, level, row.key, row.seq, row.hash.hex(), row.idx, public_actor, shown)
+
+
+def _origin(origin: dict[str, Any]) -> dict[str, Any]:
+    out = {k: origin[k] for k in ("region", "place", "lat", "lon") if isinstance(origin.get(k), str)}
+    if regions.is_region(out.get("region")):
+        out["region_name"] = regions.name(out["region"])
+    return out
+
+
+def _batch(row: Any, raw: list[tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "key": row.b_key, "lot": row.lot, "production_date": row.production_date.isoformat(),
+        "expiry_date": row.expiry_date.isoformat() if row.expiry_date else None,
+        "origin": {"region": row.origin_region, "region_name": regions.name(row.origin_region)},
+        "recalled": bool(row.recalled),
+    }
+    for r, st in raw:
+        if r.key != row.b_key:
+            continue
+        data = st.get("data") if isinstance(st.get("data"), dict) else {}
+        if st.get("type") == "register":
+            if isinstance(data.get("origin"), dict):
+                out["origin"] = _origin(data["origin"])
+            seafood = data.get("seafood")
+            if isinstance(seafood, dict):
+                out["seafood"] = {k: seafood[k] for k in ("catch_area", "vessel", "farm", "landing_date")
+                                  if isinstance(seafood.get(k), str)}
+            certs = data.get("certificates")
+            if isinstance(certs, list):
+                out["certificates"] = [{"name": c.get("name"), "sha256": c.get("sha256")}
+                                       for c in certs if isinstance(c, dict)]
+            if isinstance(data.get("quantity"), int):
+                out["quantity"] = data["quantity"]
+        elif st.get("type") == "recall":
+            out["recall_reason"] = data.get("reason") if isinstance(data.get("reason"), str) else ""
+            out["recalled_at"] = st.get("time")
+    return out
+
+
+def _warn(rec: PublicRecord, batch: Any, clone_reasons: set[str], now: datetime | None) -> None:
+    if batch is not None and batch.recalled:
+        rec.warnings.append(Warning("recalled", {"lot": batch.lot,
+                                                 "reason": (rec.batch or {}).get("recall_reason", "")}))
+    if batch is not None and batch.expiry_date is not None and batch.expiry_date < today_in_china(now):
+        rec.warnings.append(Warning("expired", {"expiry_date": batch.expiry_date.isoformat()}))
+    failed = [e for e in rec.events if e.type == "inspect" and e.data.get("result") == "fail"]
+    if failed:
+        last = failed[-1]
+        rec.warnings.append(Warning("inspection_failed", {
+            "time": last.time.isoformat() if last.time else None, "by": last.actor}))
+    if rec.kind == "item" and clone_reasons:
+        s = rec.scans
+        rec.warnings.append(Warning("possible_clone", {
+            "first_at": s.first_at.isoformat() if s else None,
+            "first_region": s.first_region if s else None,
+            "first_region_name": regions.name(s.first_region) if s and s.first_region else None,
+            "count": s.count if s else None,
+            "checkers": s.checkers if s else None,
+            "many": MANY in clone_reasons,
+            "far_apart": FAR_APART in clone_reasons,
+            "reasons": [c for c in CLONE_FLAGS if c in clone_reasons]}))

@@ -1,0 +1,2 @@
+"""Personal data kept out of the ledger: the vault, people and their commitments, masking.
+"""

@@ -131,7 +131,7 @@ TABLE = [
     ok(f"{DL}/21/A+1", "01/09506000134352/21/A%2B1", "DL '+' is data, not a space"),
     ok(f"{DL}?linkType=gs1:pip&17=261231", "01/09506000134352", "DL non-GS1 query parameters are ignored"),
     ok(f"https://id.gs1.org/00/{SSCC}?02=00614141123452&37=25", f"00/{SSCC}", "DL SSCC with attributes"),
-    ok(f"{DL}/", "01/09506000134352", "a trailing slash adds no segment"),
+    bad(f"{DL}/", "got a trailing '/'", "DL the path ends in a value, not '/' (gs1-syntax-engine)"),
     ok(f"{DL}/10/ABC#top", "01/09506000134352/10/ABC", "a fragment is not sent and not data"),
     bad("https://id.gs1.org/01/9506000134352", "must have 14 digits, expected '09506000134352', got 13",
         "DL gtin-value = 14DIGIT: GTIN-13 must be zero-padded"),

@@ -176,7 +176,7 @@ def _path_info(path: str, where: str) -> tuple[int, list[str]]:
     trailing = len(segments) > 1 and segments[-1] == ""
     root = _root(segments[:-1] if trailing else segments)
     if root is None:
-        raise _no_primary_key(segments, where)
+        raise _no_primary_key(segments[:-1] if trailing else segments, where)
     if trailing:
         raise InputError(
             f"Invalid {where}: expected the path to end in a value, got a trailing '/'.",
@@ -206,7 +206,7 @@ def _no_primary_key(segments: list[str], where: str) -> InputError:
             f"got {len(info)} segments.",
             field="scan",
         )
-    unknown = next(seg for seg in info[2::2] if application_identifier(seg) is None)
+    unknown = next((seg for seg in info[2::2] if application_identifier(seg) is None), info[-2])
     return InputError(
         f"Invalid {where}: expected /AI/value pairs after the primary key ({info[0]}), "
         f"got {unknown!r}, which is no GS1 Application Identifier.",

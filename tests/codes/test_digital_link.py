@@ -11,6 +11,7 @@ reference accepts and refuses what it refuses; suyuan's messages are its own.
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -90,6 +91,7 @@ TABLE = [
         "ABNF: the path info is /AI/value pairs"),
     bad(f"https://a/01/{GTIN}/89/X", "got '89', which is no GS1 Application Identifier",
         "ref: unknown AI (89) in the path"),
+    bad(f"https://a/01/{GTIN}/10/", "got 3 segments", "ABNF: a qualifier without its value, then '/'"),
     # --- trailing slashes, query and fragment delimiters ------------------------------
     bad(f"https://a/stem/00/{SSCC}/", "got a trailing '/'", "ref \"Can't end in slash\""),
     ok(f"https://a/stem/00/{SSCC}?", "ref 'Empty query params'", attributes=()),
@@ -217,6 +219,19 @@ def test_digital_link_table(uri: str, expect: dict | None, error: str | None):
     assert (link.key is None) != (link.key_error is None)
     for name, want in expect.items():
         assert getattr(link, name) == want, (name, getattr(link, name))
+
+
+def test_only_input_errors_on_garbage():
+    rng = random.Random(20250709)
+    alphabet = "0123456789/?&=+%#:.[]@abcxyzAB" + "\x00 \u4e2d"
+    prefixes = ["https://a/", f"https://a/01/{GTIN}", "http://a/00/", "HTTPS://", "https://a/414/", "h"]
+    for _ in range(3000):
+        uri = rng.choice(prefixes) + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        try:
+            link = parse_digital_link(uri)
+        except InputError:
+            continue
+        assert (link.key is None) != (link.key_error is None), uri
 
 
 # --- every primary key of the standard, typed -------------------------------------------------------

@@ -165,6 +165,12 @@ TABLE = [
     bad(f"https://id.gs1.org/00/{SSCC}/10/A", "(10) is not a key qualifier of (00)",
         "DL an SSCC has no key qualifiers"),
     bad(f"{DL}/235/XYZ", "Unsupported key qualifier (235)", "DL third-party serial not in our keys"),
+    bad("https://example.com/8004/9520614141234567?01=9520123456788", "Unsupported primary key (8004) GIAI",
+        "DL the primary key decides: a GTIN in the query is a data attribute"),
+    ok(f"https://id.gs1.org/00/{SSCC}?10=ABC123", f"00/{SSCC}", "DL (10) is a data attribute of an SSCC"),
+    ok(f"https://a/00/faux/00/{SSCC}", f"00/{SSCC}", "DL the rightmost primary key after any stem"),
+    bad(f"{DL}?17=261231&17=261231", "(17) is repeated", "DL each AI once, even with the same value"),
+    bad(f"{DL}?98=A+B", "'+' is a space", "DL '+' in a query string is a space"),
     bad("http://[::1/01/09506000134352", "Invalid Digital Link URI", "a malformed URI"),
 ]
 
@@ -227,6 +233,9 @@ def test_fields_survive_when_no_key_is_made():
     result = parse(f"{DL}/235/XYZ")
     assert result.key is None and result.gtin == "09506000134352"
     assert result.attributes == {"235": "XYZ"}
+    result = parse("https://example.com/8004/9520614141234567?01=9520123456788")
+    assert result.key is None and result.gtin is None and result.source_format == "digital_link"
+    assert result.attributes == {"8004": "9520614141234567", "01": "09520123456788"}
 
 
 def test_result_is_frozen():

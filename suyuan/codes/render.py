@@ -17,12 +17,11 @@ import qrcode.image.svg
 from barcode.errors import BarcodeError
 from barcode.writer import ImageWriter, SVGWriter
 from biip import ParseError
-from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gtin import Gtin, GtinFormat
 from qrcode.exceptions import DataOverflowError
 
 from suyuan.errors import InputError
-from suyuan.codes import gs1
+from suyuan.codes import element_strings, gs1, keys
 
 Kind = Literal["qr", "ean13", "gs1-128"]
 Fmt = Literal["png", "svg"]
@@ -100,7 +99,7 @@ def _ean13_digits(gtin: str) -> str:
             field="gtin",
         )
     gtin14 = gtin.zfill(14)
-    gs1._check_digit("GTIN", gtin14, 14, field="gtin")
+    keys.check_digits("GTIN", gtin14, 14, field="gtin")
     if gtin14[0] != "0":
         raise InputError(
             f"GTIN {gtin14!r} has indicator digit {gtin14[0]}: expected 0 for EAN-13, "
@@ -156,30 +155,26 @@ def element_string(key: str, attributes: dict[str, str] | None = None) -> str:
 
 
 def _gs1_128_data(hri: str) -> tuple[str, str]:
-    """(Code 128 data with FNC1 markers, HRI text) for an HRI element string."""
+    """(Code 128 data with FNC1 markers, HRI text) for an HRI element string.
+
+    biip joins the fields, with FNC1 (GS) after each variable-length one but the last.
+    """
     if not isinstance(hri, str) or not hri.startswith("("):
         raise InputError(
             f"Invalid element string {hri!r}: expected the (AI)data form, "
             "e.g. '(01)06901234567892(10)LOT7'.",
             field="element_string",
         )
-    fields = gs1.parse_hri(hri)
-    data = ""
-    items = list(fields.items())
-    for i, (ai, value) in enumerate(items):
-        data += ai + value
-        last = i == len(items) - 1
-        if GS1ApplicationIdentifier.extract(ai).separator_required and not last:
-            data += _FNC1
-    length = len(data.replace(_FNC1, ""))
+    message = element_strings.message(gs1.parse_hri(hri))
+    data = message.value.replace(element_strings.GS, _FNC1)
+    length = len(message.value.replace(element_strings.GS, ""))
     if length > _GS1_128_MAX_DATA:
         raise InputError(
             f"Element string too long for GS1-128: expected at most {_GS1_128_MAX_DATA} "
             f"data characters, got {length}; use a QR code.",
             field="element_string",
         )
-    text = "".join(f"({ai}){value}" for ai, value in items)
-    return data, text
+    return data, message.as_hri()
 
 
 def _gs1_128(hri: str, writer: ImageWriter | SVGWriter) -> bytes:

@@ -131,7 +131,7 @@ TABLE = [
     ok(f"{DL}/21/A+1", "01/09506000134352/21/A%2B1", "DL '+' is data, not a space"),
     ok(f"{DL}?linkType=gs1:pip&17=261231", "01/09506000134352", "DL non-GS1 query parameters are ignored"),
     ok(f"https://id.gs1.org/00/{SSCC}?02=00614141123452&37=25", f"00/{SSCC}", "DL SSCC with attributes"),
-    ok(f"{DL}/", "01/09506000134352", "a trailing slash adds no segment"),
+    bad(f"{DL}/", "got a trailing '/'", "DL the path ends in a value, not '/' (gs1-syntax-engine)"),
     ok(f"{DL}/10/ABC#top", "01/09506000134352/10/ABC", "a fragment is not sent and not data"),
     bad("https://id.gs1.org/01/9506000134352", "must have 14 digits, expected '09506000134352', got 13",
         "DL gtin-value = 14DIGIT: GTIN-13 must be zero-padded"),
@@ -165,6 +165,12 @@ TABLE = [
     bad(f"https://id.gs1.org/00/{SSCC}/10/A", "(10) is not a key qualifier of (00)",
         "DL an SSCC has no key qualifiers"),
     bad(f"{DL}/235/XYZ", "Unsupported key qualifier (235)", "DL third-party serial not in our keys"),
+    bad("https://example.com/8004/9520614141234567?01=9520123456788", "Unsupported primary key (8004) GIAI",
+        "DL the primary key decides: a GTIN in the query is a data attribute"),
+    ok(f"https://id.gs1.org/00/{SSCC}?10=ABC123", f"00/{SSCC}", "DL (10) is a data attribute of an SSCC"),
+    ok(f"https://a/00/faux/00/{SSCC}", f"00/{SSCC}", "DL the rightmost primary key after any stem"),
+    bad(f"{DL}?17=261231&17=261231", "(17) is repeated", "DL each AI once, even with the same value"),
+    bad(f"{DL}?98=A+B", "'+' is a space", "DL '+' in a query string is a space"),
     bad("http://[::1/01/09506000134352", "Invalid Digital Link URI", "a malformed URI"),
 ]
 
@@ -227,6 +233,9 @@ def test_fields_survive_when_no_key_is_made():
     result = parse(f"{DL}/235/XYZ")
     assert result.key is None and result.gtin == "09506000134352"
     assert result.attributes == {"235": "XYZ"}
+    result = parse("https://example.com/8004/9520614141234567?01=9520123456788")
+    assert result.key is None and result.gtin is None and result.source_format == "digital_link"
+    assert result.attributes == {"8004": "9520614141234567", "01": "09520123456788"}
 
 
 def test_result_is_frozen():

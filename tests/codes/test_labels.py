@@ -19,10 +19,10 @@ from PIL import Image, ImageDraw
 from suyuan.config import PLACEHOLDER_RESOLVER_URL, Settings
 from suyuan.errors import Forbidden, InputError
 from suyuan.ledger.db import make_engine
-from suyuan.codes import labels as sheet
+from suyuan.codes import label_layout as sheet
 from suyuan.codes.decode import decode_image
 from suyuan.codes.gs1 import make_key, split_key
-from suyuan.codes.labels import PER_PAGE, LabelData, layout_text, page_png, place, write_sheets
+from suyuan.codes.labels import PER_PAGE, LabelData, layout_text, page_png, place, svg_page, write_sheets
 from suyuan.trace.goods.labels import batch_labels
 from suyuan.trace.goods import registry as goods
 from suyuan.trace.parties.registry import create_party
@@ -71,7 +71,7 @@ def test_labels_show_the_hri_name_and_origin():
 
 
 def _inside_the_label(rows) -> None:  # noqa: ANN001
-    em = sheet._PT_MM
+    em = sheet.PT_MM
     for r in rows:
         assert r.x + r.width <= sheet.LABEL_W - sheet.PAD + 1e-6, r
         assert r.y - sheet.INK_TOP * r.size * em >= sheet.PAD - 1e-6, r
@@ -182,7 +182,7 @@ def _check_png_against_svg(png_bytes: bytes, svg: str, page) -> None:  # noqa: A
                if p.x * px <= cx <= (p.x + sheet.LABEL_W) * px and p.y * px <= cy <= (p.y + sheet.LABEL_H) * px]
         mine = [t for t in texts if p.x <= t.x <= p.x + sheet.LABEL_W and p.y <= t.y <= p.y + sheet.LABEL_H]
         assert _hri(key) in "".join(t.text for t in mine) and p.label.key == key
-        qx, qy, _ = sheet._qr_origin(p)
+        qx, qy, _ = sheet.qr_origin(p)
         keep = [sheets.text_box(t, px) for t in mine]
         keep.append((round(qx * px) - 1, round(qy * px) - 1, round((qx + sheet.QR_MM) * px) + 1,
                      round((qy + sheet.QR_MM) * px) + 1))
@@ -210,7 +210,7 @@ def test_png_text_is_the_svg_text_for_long_lines():
     labels = [LabelData(make_key(gtin=G, lot="L" * 20, serial=f"PFX3AB{i:014d}"), "东海野生大黄鱼 冰鲜 " * 6,
                         "产地 浙江省舟山市普陀区沈家门渔港 330903") for i in range(4)]
     [page] = list(place(labels, BASE))
-    _check_png_against_svg(page_png(page, DPI), sheet._svg_page(page), page)
+    _check_png_against_svg(page_png(page, DPI), svg_page(page), page)
 
 
 _RUN = re.compile(r"M([\d.]+),([\d.]+)h([\d.]+)v([\d.]+)h-[\d.]+z")

@@ -33,7 +33,7 @@ from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.chain import append, append_many  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
 from suyuan.ledger.verify.entry import canonical  # noqa: E402
-from suyuan.trace.goods import registry as goods
+from suyuan.trace.events import registration
 from suyuan.trace.parties import registry as parties
 from suyuan.trace.parties import keys as signatures  # noqa: E402
 
@@ -64,14 +64,15 @@ def main() -> None:
                                                       roles=["producer"])
         merchant, merchant_key = parties.create_party(engine, name="基准 商家 Bench Merchant",
                                                       roles=["merchant"])
-        goods.register_product(engine, settings, producer, GTIN,
-                               {"name": "bench prawns", "category": "aquatic", "net_weight_g": 1000})
-        goods.register_batch(engine, settings, producer, GTIN, LOT,
-                             {"production_date": "2026-11-20", "expiry_date": "2027-05-20",
-                              "origin": {"region": "320700", "place": "连云港"}})
+        registration.register_product(engine, settings, producer, GTIN,
+                                      {"name": "bench prawns", "category": "aquatic", "net_weight_g": 1000})
+        registration.register_batch(engine, settings, producer, GTIN, LOT,
+                                    {"production_date": "2026-11-20", "expiry_date": "2027-05-20",
+                                     "origin": {"region": "320700", "place": "连云港"}})
         items: list[str] = []
         while len(items) < args.single + n_batch:
-            items += goods.serialise(engine, settings, producer, GTIN, 5000, lot=LOT, seller=merchant.id)
+            items += registration.serialise(engine, settings, producer, GTIN, 5000, lot=LOT,
+                                            seller=merchant.id)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SUYUAN_")}
         env |= {"SUYUAN_DATABASE_URL": url, "SUYUAN_DATA_DIR": tmp}
         port = free_port()

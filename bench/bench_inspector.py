@@ -34,9 +34,11 @@ from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.signer import LogSigner  # noqa: E402
 from suyuan.runtime import open_ledger  # noqa: E402
 from suyuan.trace.journey import export
+from suyuan.trace.events import registration
 from suyuan.trace.goods import registry as goods
 from suyuan.trace.journey import tracing  # noqa: E402
-from suyuan.trace.goods.registry import items_t, statement  # noqa: E402
+from suyuan.trace.events.registration import statement  # noqa: E402
+from suyuan.trace.goods.registry import items_t  # noqa: E402
 from suyuan.trace.parties.registry import create_party  # noqa: E402
 
 GTIN = "06901234560015"
@@ -68,12 +70,12 @@ def build_world(ledger, settings, n_items: int, n_batches: int) -> list[str]:  #
     producer, _ = create_party(engine, name="连云港海产有限公司", roles=["producer"])
     merchant, _ = create_party(engine, name="上海鲜生电商有限公司", roles=["merchant"])
     courier, _ = create_party(engine, name="顺丰速运有限公司", roles=["courier"])
-    goods.register_product(engine, settings, producer, GTIN, PRODUCT)
+    registration.register_product(engine, settings, producer, GTIN, PRODUCT)
     now = datetime.now(timezone.utc)
     batches, started, parcel_no = [], time.perf_counter(), 0
     for b in range(n_batches):
         lot = f"LOT{b}"
-        goods.register_batch(engine, settings, producer, GTIN, lot, batch_data())
+        registration.register_batch(engine, settings, producer, GTIN, lot, batch_data())
         batch = goods.make_key(gtin=GTIN, lot=lot)
         batches.append(batch)
         keys = [goods.make_key(gtin=GTIN, lot=lot, serial=goods.new_serial()) for _ in range(n_items)]

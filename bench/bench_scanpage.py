@@ -42,7 +42,7 @@ from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.chain import append_many  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
 from suyuan.runtime import init_data_dir, open_ledger  # noqa: E402
-from suyuan.trace.goods import registry as goods
+from suyuan.trace.events import registration
 from suyuan.trace.parties import registry as parties  # noqa: E402
 from suyuan.trace.events.capture import capture_many  # noqa: E402
 
@@ -63,17 +63,17 @@ def seed(url: str, settings: Settings, items: int, events: int) -> list[str]:
                                        licences=[{"type": "食品生产许可证", "number": "SC12232070000001"}])
     merchant, _ = parties.create_party(engine, name="上海鲜到家电子商务有限公司", roles=["merchant"])
     courier, _ = parties.create_party(engine, name="王小明", roles=["courier"], kind="individual")
-    goods.register_product(engine, settings, producer, GTIN, {"name": "连云港 南美白对虾 1 kg",
-                           "category": "aquatic", "net_weight_g": 1000}, when=_t(5000))
-    goods.register_batch(engine, settings, producer, GTIN, LOT, {
+    registration.register_product(engine, settings, producer, GTIN, {"name": "连云港 南美白对虾 1 kg",
+                                  "category": "aquatic", "net_weight_g": 1000}, when=_t(5000))
+    registration.register_batch(engine, settings, producer, GTIN, LOT, {
         "production_date": "2026-11-20", "expiry_date": "2027-05-20",
         "origin": {"region": "320700", "place": "连云港海州湾"},
         "seafood": {"vessel": "苏连渔 12345", "catch_area": "FAO 61 海州湾", "landing_date": "2026-11-20"}},
         when=_t(4900))
     keys: list[str] = []
     while len(keys) < items:
-        keys += goods.serialise(engine, settings, producer, GTIN, min(10000, items - len(keys)), lot=LOT,
-                                seller=merchant.id, when=_t(4800))
+        keys += registration.serialise(engine, settings, producer, GTIN, min(10000, items - len(keys)),
+                                       lot=LOT, seller=merchant.id, when=_t(4800))
     steps = [
         (merchant, "list", 4000, {"price": "88.00", "platform": "鲜到家商城"}),
         (merchant, "sell", 3000, {"price": "88.00", "order": "c1:" + "ab" * 16, "courier": courier.id}),
@@ -84,7 +84,8 @@ def seed(url: str, settings: Settings, items: int, events: int) -> list[str]:
     ]
     for party, kind, ago, data in steps:
         for i in range(0, len(keys), 1000):
-            batch = [(goods.statement(k, kind, party, data, when=_t(ago)), None) for k in keys[i:i + 1000]]
+            batch = [(registration.statement(k, kind, party, data, when=_t(ago)), None)
+                     for k in keys[i:i + 1000]]
             failed = [r.error for r in capture_many(engine, settings, batch, party=party) if r.error]
             if failed:
                 raise SystemExit(f"seeding {kind} failed: {failed[0]}")

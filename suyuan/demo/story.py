@@ -53,7 +53,8 @@ from suyuan.runtime import open_ledger
 from suyuan.codes.gs1 import make_key
 from suyuan.trace.privacy import people
 from suyuan.trace.events.capture import capture_in
-from suyuan.trace.goods.registry import new_serial, statement
+from suyuan.trace.events.registration import statement
+from suyuan.trace.goods.registry import new_serial
 from suyuan.trace.parties.registry import PartyView, create_party, issue_api_key, list_parties
 from suyuan.trace.privacy.vault import Vault, vault_master_key
 

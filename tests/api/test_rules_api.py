@@ -205,6 +205,35 @@ def test_packing_rules(client, cast, story):
     refused(post(client, cast.merchant, parcel, "pack", {"items": []}), 422, "data.items")
 
 
+def test_packing_an_item_in_the_wrong_state_has_its_own_code(client, cast, story):
+    delivered, _ = story.delivered("K2")
+    parcel = f"00/{sscc(12)}"
+    r = post(client, cast.merchant, parcel, "pack", {"items": [story.sold("K3"), delivered]})
+    body = refused(r, 409, "is delivered: expected registered, listed or sold to pack it", "item_not_packable")
+    assert body["field"] == "data.items.1"  # the item, not the parcel, is in the wrong state
+    assert client.get(f"/v1/goods/{parcel}").status_code == 404  # the parcel was not even opened
+    assert chain_len(client, delivered) == 5
+
+
+def test_unpacking_an_item_not_in_the_parcel_has_its_own_code(client, cast, story):
+    inside, outside = story.sold("U1"), story.sold("U2")
+    parcel = f"00/{sscc(13)}"
+    ok(post(client, cast.merchant, parcel, "pack", {"items": [inside]}))
+    body = refused(post(client, cast.merchant, parcel, "unpack", {"items": [inside, outside]}), 409,
+                   f"Item {outside} is not in parcel {parcel}", "not_in_parcel")
+    assert body["field"] == "data.items.1"
+    assert ok(client.get(f"/v1/goods/{parcel}"), 200)["items"] == [inside]  # nothing was unpacked
+    assert chain_len(client, parcel) == 1
+
+
+def test_returning_an_undelivered_item_has_its_own_code(client, cast, story):
+    key = story.dispatched("N1")
+    refused(post(client, cast.merchant, key, "return", {"reason": "未收到"}), 409,
+            "is dispatched: expected delivered before a return", "not_delivered")
+    assert chain_len(client, key) == 4
+    assert ok(client.get(f"/v1/goods/{key}"), 200)["state"] == "dispatched"
+
+
 # --- soft flags ---------------------------------------------------------------------------
 
 

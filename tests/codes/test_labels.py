@@ -24,7 +24,7 @@ from suyuan.codes.decode import decode_image
 from suyuan.codes.gs1 import make_key, split_key
 from suyuan.codes.labels import PER_PAGE, LabelData, layout_text, page_png, place, svg_page, write_sheets
 from suyuan.trace.goods.labels import batch_labels
-from suyuan.trace.goods import registry as goods
+from suyuan.trace.events import registration
 from suyuan.trace.parties.registry import create_party
 from tests.api.world import BATCH, PRODUCT, gtin
 from tests.codes import sheets
@@ -121,9 +121,9 @@ def _db_batch(db_url, tmp_path, count=50, prefix="PFX3AB"):  # noqa: ANN001, ANN
     settings = Settings(data_dir=tmp_path / "lib", database_url=db_url)
     producer, _ = create_party(engine, name="生产者 测试有限公司", roles=["producer"])
     g = gtin(5)
-    goods.register_product(engine, settings, producer, g, PRODUCT)
-    goods.register_batch(engine, settings, producer, g, "LOT9", BATCH)
-    keys = goods.serialise(engine, settings, producer, g, count, lot="LOT9", prefix=prefix)
+    registration.register_product(engine, settings, producer, g, PRODUCT)
+    registration.register_batch(engine, settings, producer, g, "LOT9", BATCH)
+    keys = registration.serialise(engine, settings, producer, g, count, lot="LOT9", prefix=prefix)
     return engine, producer, f"01/{g}/10/LOT9", keys
 
 

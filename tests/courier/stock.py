@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from suyuan.config import Settings
+from suyuan.trace.events import registration
 from suyuan.trace.goods import registry as goods
 from suyuan.trace.events.capture import capture_many
 from suyuan.trace.parties.registry import create_party
@@ -36,13 +37,14 @@ def sold_items(engine: Engine, settings: Settings, n: int, *, product: int = 1, 
     merchant, _ = create_party(engine, name="商家 测试有限公司", roles=["merchant"])
     courier, courier_key = create_party(engine, name="快递 测试有限公司", roles=["courier"])
     g = gtin(product)
-    goods.register_product(engine, settings, producer, g, PRODUCT)
-    goods.register_batch(engine, settings, producer, g, lot, BATCH)
+    registration.register_product(engine, settings, producer, g, PRODUCT)
+    registration.register_batch(engine, settings, producer, g, lot, BATCH)
     keys: list[str] = []
     while len(keys) < n:
-        keys += goods.serialise(engine, settings, producer, g, min(n - len(keys), goods.MAX_SERIALISE),
-                                lot=lot, seller=merchant.id)
-    _all(engine, settings, merchant, [goods.statement(k, "list", merchant, {"price": "88.00"}) for k in keys])
+        keys += registration.serialise(engine, settings, producer, g, min(n - len(keys), goods.MAX_SERIALISE),
+                                       lot=lot, seller=merchant.id)
+    listing = {"price": "88.00"}
+    _all(engine, settings, merchant, [registration.statement(k, "list", merchant, listing) for k in keys])
     sale = {"price": "88.00", "order": "c1:" + "ab" * 16, "courier": courier.id}
-    _all(engine, settings, merchant, [goods.statement(k, "sell", merchant, sale) for k in keys])
+    _all(engine, settings, merchant, [registration.statement(k, "sell", merchant, sale) for k in keys])
     return Stock(courier.id, courier_key, g, lot, keys)

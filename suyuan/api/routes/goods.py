@@ -5,7 +5,7 @@ the authenticated producer and capture them, exactly as POST /v1/events
 would. Every write carries the client's idempotency `id` (a lower-case UUID):
 the same request again answers 200 with what the first one recorded, the same
 id with another request 409. A party with a registered public key signs the
-statements the server builds (`suyuan.trace.goods.registry`): `sig` over the one
+statements the server builds (`suyuan.trace.events.registration`): `sig` over the one
 register statement of a product or batch, `sigs` over those that
 `POST /v1/goods/items:statements` returns for a serialisation.
 """
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, LedgerDep, SettingsDep
 from suyuan.codes.gs1 import make_key, validate_key
+from suyuan.trace.events import registration
 from suyuan.trace.goods import registry as goods
 
 router = APIRouter(prefix="/v1/goods", tags=["goods"])
@@ -103,8 +104,8 @@ def _registered(done, response: Response) -> dict[str, Any]:  # noqa: ANN001
              responses={200: {"model": Registered, "description": "A retry: the original entry"}})
 def register_product(body: ProductIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
                      response: Response):
-    done = goods.register_product(engine, settings, party, body.gtin, body.data, ident=body.id,
-                                  time=body.time, sig=body.sig)
+    done = registration.register_product(engine, settings, party, body.gtin, body.data, ident=body.id,
+                                         time=body.time, sig=body.sig)
     return _registered(done, response)
 
 
@@ -112,8 +113,8 @@ def register_product(body: ProductIn, party: CurrentParty, engine: EngineDep, se
              responses={200: {"model": Registered, "description": "A retry: the original entry"}})
 def register_batch(body: BatchIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
                    response: Response):
-    done = goods.register_batch(engine, settings, party, body.gtin, body.lot, body.data, ident=body.id,
-                                time=body.time, sig=body.sig)
+    done = registration.register_batch(engine, settings, party, body.gtin, body.lot, body.data,
+                                       ident=body.id, time=body.time, sig=body.sig)
     return _registered(done, response)
 
 
@@ -122,9 +123,9 @@ def register_batch(body: BatchIn, party: CurrentParty, engine: EngineDep, settin
              summary="Register N items with unguessable serials in one transaction")
 def serialise(body: SerialiseIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
               request: Request, response: Response):
-    done = goods.register_items(engine, settings, party, body.gtin, body.count, ident=body.id,
-                                serial_key=serial_key(request), lot=body.lot, seller=body.seller,
-                                prefix=body.prefix, time=body.time, sigs=body.sigs)
+    done = registration.register_items(engine, settings, party, body.gtin, body.count, ident=body.id,
+                                       serial_key=serial_key(request), lot=body.lot, seller=body.seller,
+                                       prefix=body.prefix, time=body.time, sigs=body.sigs)
     if not done.created:
         response.status_code = 200
     return {"keys": done.keys, "created": done.created}
@@ -134,9 +135,9 @@ def serialise(body: SerialiseIn, party: CurrentParty, engine: EngineDep, setting
              summary="The register statements a serialisation would record, to sign; writes nothing")
 def serialise_statements(body: SerialisePlanIn, party: CurrentParty, engine: EngineDep, request: Request):
     make_key(gtin=body.gtin, lot=body.lot)  # refuse a bad GTIN or lot before building anything
-    statements = goods.serialise_statements(engine, party, body.gtin, body.count, ident=body.id,
-                                            serial_key=serial_key(request), lot=body.lot, seller=body.seller,
-                                            prefix=body.prefix, time=body.time)
+    statements = registration.serialise_statements(engine, party, body.gtin, body.count, ident=body.id,
+                                                   serial_key=serial_key(request), lot=body.lot,
+                                                   seller=body.seller, prefix=body.prefix, time=body.time)
     return {"keys": [st["key"] for st in statements], "statements": statements}
 
 

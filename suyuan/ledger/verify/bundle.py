@@ -50,13 +50,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from suyuan.errors import ChainBroken, ProofError, RootMismatchError, SuyuanError, VerificationError
-from suyuan.ledger.verify import proofs
+from suyuan.ledger.verify import proofs, signatures
 from suyuan.ledger.verify.checkpoint import Checkpoint, open_checkpoint
-from suyuan.ledger.verify.entry import ZERO_HASH, ParsedEntry, canonical, check_link
+from suyuan.ledger.verify.entry import ZERO_HASH, ParsedEntry, check_link
 from suyuan.ledger.verify.heads import ChainHead, ChainHeads, open_chain_heads
 from suyuan.ledger.verify.note import Verifier
 from suyuan.ledger.verify.receipt import Receipt
@@ -195,27 +192,21 @@ def _check_signature(entry: ParsedEntry, parties: Mapping[str, PartyKeys]) -> st
     party = parties.get(actor) if isinstance(actor, str) else None
     if party is None or not party.keys:
         return f"signed, but no public key of actor {actor} is known"
-    try:
-        sig = base64.b64decode(entry.sig, validate=True)
-    except (binascii.Error, ValueError, TypeError):
-        sig = b""
-    if len(sig) != 64:
+    sig = signatures.decode(entry.sig, signatures.SIGNATURE_BYTES)
+    if sig is None:
         return "sig is not base64 of a 64-byte Ed25519 signature"
-    message = canonical(entry.statement)
     try:
         recorded = _utc(entry.recorded)
     except (ValueError, TypeError, AttributeError):
         return f"recorded time {entry.recorded!r} is not an RFC 3339 timestamp"
-    for key in party.keys:
-        try:
-            Ed25519PublicKey.from_public_bytes(key.public_key).verify(sig, message)
-        except (InvalidSignature, ValueError):
-            continue
-        if recorded is not None and not key.valid_at(recorded):
-            return (f"signed by a key of actor {actor} that was not valid when the entry was recorded "
-                    f"({entry.recorded}): valid from {key.created} until {key.revoked}")
-        return None
-    return f"signature does not verify under any of the {len(party.keys)} known keys of actor {actor}"
+    found = signatures.signer([key.public_key for key in party.keys], entry.statement, sig)
+    if found is None:
+        return f"signature does not verify under any of the {len(party.keys)} known keys of actor {actor}"
+    key = party.keys[found]
+    if recorded is not None and not key.valid_at(recorded):
+        return (f"signed by a key of actor {actor} that was not valid when the entry was recorded "
+                f"({entry.recorded}): valid from {key.created} until {key.revoked}")
+    return None
 
 
 def check_chain(chain: ChainEvidence, checkpoint: Checkpoint, parties: Mapping[str, PartyKeys],

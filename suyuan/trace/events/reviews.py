@@ -21,8 +21,8 @@ from urllib.parse import quote
 from sqlalchemy import Engine, select, update
 
 from suyuan.errors import Forbidden, InputError, NotFound, RuleViolation
-from suyuan.trace.events import rules
-from suyuan.trace.events.capture import deliveries_t, new_token, tokens_t
+from suyuan.trace.events import lifecycle, rules
+from suyuan.trace.events.tokens import deliveries_t, new_token, tokens_t
 from suyuan.trace.goods.registry import item_row, key_ref
 from suyuan.trace.parties.registry import PartyView
 
@@ -62,7 +62,7 @@ def hand_out(engine: Engine, party: PartyView, key: str, now: datetime | None = 
         if seller != party.id:
             raise Forbidden(f"Not your sale: item {ref.key} was sold by party {seller}, got party {party.id}; "
                             "only its seller fetches its review token.")
-        rules.require(delivery is not None and item.state in ("delivered", "returned"),
+        rules.require(delivery is not None and item.state in lifecycle.allowed("review", "item"),
                       f"Item {ref.key} is {item.state}, not delivered: its review token is issued at "
                       "delivery; fetch it after the courier records the delivery.", "no_delivery", "key")
         if delivery.handed_out_at is not None:

@@ -2,14 +2,11 @@
 
 Hard rules raise before anything is written: `Forbidden` (403) for a wrong
 role or someone else's goods, `RuleViolation` (409) when the recorded state
-does not allow the event. Soft signals never refuse: they return `Signal`s
-that capture stores as flags for inspectors (`GET /v1/flags`).
-
-Rule codes (stable, in `RuleViolation.rule`): not_registered,
-already_registered, not_listed, already_sold, not_sold, empty_parcel,
-item_packed, parcel_closed, not_dispatched, batch_recalled, batch_expired,
-not_recalled, already_recalled, no_delivery, not_a_review, bad_party,
-token_used, follow_up_too_early, token_handed_out.
+does not allow the event. Which states allow which event is the lifecycle
+table (`suyuan.trace.events.lifecycle`); the other rules are guards here and
+in the handlers. Every rule code is in `RULES`, with what it refuses: the
+README's rules table is tested against it. Soft signals never refuse: they
+return `Signal`s that capture stores as flags for inspectors (`GET /v1/flags`).
 
 Flag codes: time_future, time_stale, out_of_order, delivery_too_fast,
 weight_below_contents, serial_far_apart.
@@ -23,8 +20,72 @@ from typing import Any
 
 from suyuan.config import Settings
 from suyuan.errors import Forbidden, RuleViolation
+from suyuan.trace.events import lifecycle
 
 UTC = timezone.utc
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A stable rule code (`RuleViolation.rule`), its HTTP status, and when it refuses.
+
+    `formerly`: the code these refusals answered with before issue 9 gave them
+    their own; that old code keeps its other meanings.
+    """
+
+    code: str
+    refuses: str
+    formerly: str | None = None
+    status: int = 409
+
+
+RULES: dict[str, Rule] = {r.code: r for r in (
+    Rule("not_registered", "the goods the event is about (or a batch or item it names) are not registered"),
+    Rule("already_registered", "a product, batch or item (serial) is registered a second time"),
+    Rule("not_listed", "`sell` of an item that is not listed"),
+    Rule("already_sold", "`sell` of an item already sold, dispatched or delivered; `list` of an item not "
+         "registered, listed or returned; `assign` of an item neither registered nor listed"),
+    Rule("not_sold", "`dispatch` of an item (alone or in the parcel) that is not sold"),
+    Rule("empty_parcel", "`dispatch` of a parcel with nothing packed"),
+    Rule("item_packed", "`pack` of an item already in a parcel; `dispatch` of an item packed in a parcel; "
+         "`transit`/`deliver` on an item whose parcel is in transit (record it on the parcel)"),
+    Rule("item_not_packable", "`pack` of an item not registered, listed or sold", formerly="parcel_closed"),
+    Rule("parcel_closed", "`pack` into, or `dispatch` of, a parcel that is not open; `unpack` of a parcel "
+         "in transit"),
+    Rule("not_in_parcel", "`unpack` names an item that is not in the parcel", formerly="not_registered"),
+    Rule("not_dispatched", "`transit` or `deliver` before `dispatch`"),
+    Rule("not_delivered", "`return` of an item not delivered", formerly="not_dispatched"),
+    Rule("batch_recalled", "`list`, `sell` or `dispatch` of an item whose batch is under recall"),
+    Rule("batch_expired", "`list`, `sell` or `dispatch` after the batch's expiry date"),
+    Rule("already_recalled", "`recall` of a batch already recalled"),
+    Rule("not_recalled", "`recall_lifted` of a batch not recalled"),
+    Rule("no_delivery", "`review` or `complain` whose review token was not issued for this item's "
+         "delivery, or the item is not delivered or returned; `GET /v1/items/{key}/review-token` before "
+         "the item is delivered"),
+    Rule("not_a_review", "`review` `data.follow_up_to` is not the hash of the first review made under this "
+         "delivery's tokens; `hide_review` `data.review` is not the hash of a review of this item"),
+    Rule("token_used", "a second `review` (or a second follow-up) or a second `complain` for one delivery, "
+         "with any of its review tokens"),
+    Rule("follow_up_too_early", "a follow-up `review` sooner than `SUYUAN_FOLLOW_UP_MIN_HOURS` (24) after "
+         "the delivery's first review, server time"),
+    Rule("token_handed_out", "`GET /v1/items/{key}/review-token` a second time for the same delivery"),
+    Rule("bad_party", "`data.seller` or `data.courier` is not an active party with the merchant/platform "
+         "or courier role"),
+    Rule("person_erased", "`data.buyer` or `data.recipient` is the commitment of an erased person"),
+)}  # fmt: skip
+assert {t.rule for t in lifecycle.TRANSITIONS} <= set(RULES)
+
+
+def rules_table_rows() -> list[tuple[str, str, str]]:
+    """The rules as the README's table shows them: code, status, when it refuses."""
+    return [(f"`{r.code}`", str(r.status), r.refuses + (f" (formerly `{r.formerly}`)" if r.formerly else ""))
+            for r in RULES.values()]
+
+
+def markdown_table() -> str:
+    lines = ["| rule | status | refused when |", "|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rules_table_rows()]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -47,6 +108,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def require(condition: bool, message: str, rule: str, field: str | None = None) -> None:
+    """Refuse with rule code `rule` (one of `RULES`) unless `condition` holds."""
     if not condition:
         raise RuleViolation(message, rule=rule, field=field)
 
@@ -72,9 +134,7 @@ def require_sellable(batch: Any, when: datetime, event: str) -> None:
     """A recalled or expired batch cannot be listed, sold or dispatched."""
     if batch is None:
         return
-    require(not batch.recalled,
-            f"Batch {batch.key} is recalled: expected a batch not under recall to {event}, "
-            "wait for an inspector to lift the recall.", "batch_recalled", "key")
+    lifecycle.check(event, "batch", lifecycle.batch_state(batch), batch.key)
     expiry: date | None = batch.expiry_date
     if expiry is not None:
         require(when.date() <= expiry,

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from suyuan.errors import Forbidden, Unauthorized
-from suyuan.trace.events.capture import REVIEW_TOKEN_PREFIX
 from suyuan.trace.parties.registry import PartyView, authenticate
+
+# What starts a review token (issued at delivery, `suyuan.trace.events.tokens`), not an API key.
+REVIEW_TOKEN_PREFIX = "rv_"
 
 
 @dataclass(frozen=True)

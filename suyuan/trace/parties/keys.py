@@ -1,24 +1,23 @@
-"""Party signatures: Ed25519 over a statement's canonical bytes (RFC 8785).
+"""Party keys: registering Ed25519 public keys and requiring a party's statements to be signed.
 
 A party with a registered public key must sign every statement it appends;
 the signature travels in the entry's `sig` as base64 of the 64-byte Ed25519
-signature (RFC 8032 §5.1.6). Keys are never deleted: a rotated-out key is
-marked revoked, stops being accepted for new statements, and stays
-available to verify the entries it signed.
+signature over the statement's RFC 8785 bytes, checked by
+`suyuan.ledger.verify.signatures` (the offline verifier's check too). Keys
+are never deleted: a rotated-out key is marked revoked, stops being accepted
+for new statements, and stays available to verify the entries it signed.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 from datetime import datetime, timezone
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Engine, select, update
 
 from suyuan.errors import Conflict, InputError, Unauthorized
+from suyuan.ledger.verify import signatures
 from suyuan.ledger.verify.entry import canonical
 from suyuan.trace.parties.models import PartyKey
 
@@ -26,18 +25,23 @@ party_keys_t = PartyKey.__table__
 
 
 def _decode(value: str, size: int, field: str, what: str) -> bytes:
-    try:
-        raw = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != size:
+    raw = signatures.decode(value, size)
+    if raw is None:
         raise InputError(f"Invalid {field}: expected {what} as base64 of {size} bytes.", field=field)
     return raw
 
 
+def _public_key(value: str) -> bytes:
+    return _decode(value, signatures.PUBLIC_KEY_BYTES, "public_key", "an Ed25519 public key")
+
+
+def _signature(value: str) -> bytes:
+    return _decode(value, signatures.SIGNATURE_BYTES, "sig", "an Ed25519 signature")
+
+
 def add_party_key(engine: Engine, party_id: str, public_key_b64: str, *, revoke_others: bool = False) -> None:
     """Register an Ed25519 public key (base64 of 32 bytes); optionally retire the party's others."""
-    _decode(public_key_b64, 32, "public_key", "an Ed25519 public key")
+    _public_key(public_key_b64)
     with engine.begin() as conn:
         if conn.execute(select(party_keys_t.c.id).where(party_keys_t.c.public_key == public_key_b64)).first():
             raise Conflict("This public key is already registered; generate a new key pair.")
@@ -70,13 +74,9 @@ def sign_statement(private_key: Any, statement: dict[str, Any]) -> str:
 
 
 def verify_statement(public_key_b64: str, statement: dict[str, Any], sig: str) -> bool:
-    raw_sig = _decode(sig, 64, "sig", "an Ed25519 signature")
-    key = Ed25519PublicKey.from_public_bytes(_decode(public_key_b64, 32, "public_key", "an Ed25519 public key"))
-    try:
-        key.verify(raw_sig, canonical(statement))
-    except InvalidSignature:
-        return False
-    return True
+    """Whether base64 `sig` signs `statement` under base64 `public_key_b64`; InputError if malformed."""
+    raw_sig = _signature(sig)
+    return signatures.signer([_public_key(public_key_b64)], statement, raw_sig) is not None
 
 
 def check_signature(conn: Connection, party_id: str, statement: dict[str, Any], sig: str | None,
@@ -98,7 +98,8 @@ def check_signature(conn: Connection, party_id: str, statement: dict[str, Any], 
             f"Missing sig: party {party_id} has a registered public key, so its statements must be signed.",
             field="sig",
         )
-    if not any(verify_statement(k, statement, sig) for k in keys):
+    raw_sig = _signature(sig)
+    if signatures.signer([_public_key(k) for k in keys], statement, raw_sig) is None:
         raise Unauthorized(
             "Invalid sig: expected an Ed25519 signature over the statement's canonical bytes "
             f"by a current key of party {party_id}.",

@@ -37,9 +37,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, or_, select
 
-from suyuan.errors import Forbidden, InputError, NotFound
+from suyuan.errors import Forbidden, InputError, NotFound, RuleViolation
 from suyuan.ledger.chain import Appended
-from suyuan.trace.events import rules
 from suyuan.trace.goods.registry import KeyRef, parcel_items
 from suyuan.trace.parties.registry import PartyView
 from suyuan.trace.privacy.people_models import PersonParty
@@ -178,8 +177,9 @@ def name_people(conn: Connection, actor: str, event_type: str, ref: KeyRef,
             raise InputError(f"Invalid {field}: no person in the vault has this commitment; store the "
                              "person with POST /v1/people and use the commitment it returns.",
                              field=field) from None
-        rules.require(row.erased is None, f"Invalid {field}: person {row.id} was erased; store the person "
-                      "again to name them in a new event.", "person_erased", field)
+        if row.erased is not None:
+            raise RuleViolation(f"Invalid {field}: person {row.id} was erased; store the person again to "
+                                "name them in a new event.", rule="person_erased", field=field)
         if kind is not None and row.kind != kind:
             raise InputError(f"Invalid {field}: expected a {kind} (name, phone and address), got a "
                              f"{row.kind}.", field=field)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from suyuan.errors import Forbidden, InputError, RuleViolation
 from suyuan.ledger.models import Entry
-from suyuan.trace.goods import registry as goods
+from suyuan.trace.events import registration
 from suyuan.trace.events.capture import capture, capture_many
 from suyuan.trace.events.payloads import EVENT_TYPES, bizstep
 from suyuan.trace.goods.models import Item, Product
@@ -42,8 +42,8 @@ def test_every_event_type_has_a_payload_and_bizstep_where_cbv_has_one():
 
 
 def test_a_refused_event_changes_neither_ledger_nor_state(engine, settings, producer):
-    goods.register_product(engine, settings, producer, gtin(61), PRODUCT)
-    goods.register_batch(engine, settings, producer, gtin(61), "L1", BATCH)
+    registration.register_product(engine, settings, producer, gtin(61), PRODUCT)
+    registration.register_batch(engine, settings, producer, gtin(61), "L1", BATCH)
     entries, items = count(engine, Entry.__table__), count(engine, Item.__table__)
     sts = [statement(f"01/{gtin(61)}/10/L1/21/A{i}", "register") for i in range(3)]
     sts.append(statement(f"01/{gtin(61)}/10/L1/21/A0", "register"))  # registered twice in one batch
@@ -54,12 +54,12 @@ def test_a_refused_event_changes_neither_ledger_nor_state(engine, settings, prod
 
 
 def test_serialise_is_one_transaction(engine, settings, producer):
-    goods.register_product(engine, settings, producer, gtin(62), PRODUCT)
-    keys = goods.serialise(engine, settings, producer, gtin(62), 200)
+    registration.register_product(engine, settings, producer, gtin(62), PRODUCT)
+    keys = registration.serialise(engine, settings, producer, gtin(62), 200)
     assert len(set(keys)) == 200 and count(engine, Item.__table__) == 200
     other = create_party(engine, name="别人", roles=["producer"])[0]
     with pytest.raises(Forbidden):
-        goods.serialise(engine, settings, other, gtin(62), 5)
+        registration.serialise(engine, settings, other, gtin(62), 5)
     assert count(engine, Item.__table__) == 200
 
 

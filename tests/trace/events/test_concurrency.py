@@ -6,7 +6,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from suyuan.errors import Conflict, RuleViolation
-from suyuan.trace.goods import registry as goods
+from suyuan.trace.events import registration
 from suyuan.trace.events.capture import capture
 from suyuan.trace.parties.registry import create_party
 from tests.api.world import BATCH, PRODUCT, gtin, statement
@@ -16,9 +16,9 @@ def test_one_sale_wins(engine, settings):
     producer = create_party(engine, name="p", roles=["producer"])[0]
     merchant = create_party(engine, name="m", roles=["merchant"])[0]
     g = gtin(71)
-    goods.register_product(engine, settings, producer, g, PRODUCT)
-    goods.register_batch(engine, settings, producer, g, "L", BATCH)
-    [key] = goods.serialise(engine, settings, producer, g, 1, lot="L", seller=merchant.id)
+    registration.register_product(engine, settings, producer, g, PRODUCT)
+    registration.register_batch(engine, settings, producer, g, "L", BATCH)
+    [key] = registration.serialise(engine, settings, producer, g, 1, lot="L", seller=merchant.id)
     capture(engine, settings, statement(key, "list", {"price": "1"}), party=merchant)
 
     def sell(_):

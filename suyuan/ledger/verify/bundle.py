@@ -47,7 +47,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -60,6 +60,7 @@ from suyuan.ledger.verify.entry import ZERO_HASH, ParsedEntry, canonical, check_
 from suyuan.ledger.verify.heads import ChainHead, ChainHeads, open_chain_heads
 from suyuan.ledger.verify.note import Verifier
 from suyuan.ledger.verify.receipt import Receipt
+from suyuan.timestamps import parse_time
 
 __all__ = [
     "FORMAT", "BadEntry", "BundleError", "HeadsError", "Bundle", "BundleChain", "BundleEntry", "PartyKey",
@@ -183,8 +184,8 @@ class JourneyResult:
 def _utc(value: str | None) -> datetime | None:
     if value is None:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    # Bundles from servers that predate the UTC column type carry SQLite's naive key times.
+    return parse_time(value, "bundle time", assume_utc=True)
 
 
 def _check_signature(entry: ParsedEntry, parties: Mapping[str, PartyKeys]) -> str | None:

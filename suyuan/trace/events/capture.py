@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from suyuan.config import Settings
+from suyuan.timestamps import parse_time
 from suyuan.errors import Conflict, Forbidden, InputError, RuleViolation, SuyuanError, Unauthorized
 from suyuan.ledger.chain import (
     Appended,
@@ -118,7 +119,7 @@ def consumer_actor(digest: bytes) -> str:
 
 
 def _event_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_time(value)
 
 
 # --- entry points ------------------------------------------------------------------------
@@ -445,7 +446,6 @@ def _set_parcel(conn: Connection, key: str, **values: Any) -> None:
 
 
 def _later(a: datetime | None, b: datetime) -> datetime:
-    a = rules.aware(a)
     return b if a is None or b > a else a
 
 
@@ -710,7 +710,7 @@ def _token_delivery(ctx: _Ctx) -> Any:
 def _used(ctx: _Ctx, when: datetime, what: str, allowed: str) -> None:
     raise RuleViolation(
         f"This review token's delivery of {ctx.ref.key} already has its {what} "
-        f"(recorded {rules.aware(when).isoformat(timespec='seconds')}): {allowed}; nothing was written.",
+        f"(recorded {when.isoformat(timespec='seconds')}): {allowed}; nothing was written.",
         rule="token_used", field="authorization")
 
 
@@ -735,7 +735,7 @@ def _review(ctx: _Ctx) -> None:
     rules.require(follow_up == first,
                   f"Invalid data.follow_up_to: expected the hash of the first review under this delivery's "
                   f"review tokens ({first or 'none yet'}), got {follow_up}.", "not_a_review", "data.follow_up_to")
-    allowed = rules.aware(delivery.reviewed_at) + timedelta(hours=ctx.settings.follow_up_min_hours)
+    allowed = delivery.reviewed_at + timedelta(hours=ctx.settings.follow_up_min_hours)
     rules.require(ctx.now >= allowed,
                   f"Follow-up too early: expected on or after {allowed.isoformat(timespec='seconds')} "
                   f"({ctx.settings.follow_up_min_hours} h after the first review), got "

@@ -35,7 +35,8 @@ from suyuan.config import Settings  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
 from suyuan.codes import gs1
 from suyuan.codes import render  # noqa: E402
-from suyuan.courier.client import ScannerClient, scan_time  # noqa: E402
+from suyuan.courier.client import ScannerClient  # noqa: E402
+from suyuan.courier.lines import scan_time  # noqa: E402
 from suyuan.codes.labels import LabelData, qr_modules, write_sheets  # noqa: E402
 from suyuan.courier.queue import ScanQueue  # noqa: E402
 from tests.api.world import DISPATCH  # noqa: E402

@@ -167,7 +167,7 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from suyuan.courier.client import UsageError
+    from suyuan.courier.lines import UsageError
 
     try:
         return _scan(args)
@@ -177,7 +177,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from suyuan.courier.client import OPTIONS, ScannerClient, UsageError, event_payload, private_file, sync_with_progress, write_tokens
+    from suyuan.courier.client import ScannerClient, private_file, sync_with_progress, write_tokens
+    from suyuan.courier.lines import OPTIONS, UsageError, event_payload
     from suyuan.courier.queue import ScanQueue
 
     modes = [f"--{m}" for m in ("action", "sync", "rejected", "tokens") if getattr(args, m)]
@@ -284,6 +285,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="seed a realistic demo log").set_defaults(func=cmd_demo)
+    _add_party_and_log(sub)
+    _add_verify(sub)
+    _add_scan(sub)
+    _add_labels(sub)
+    return p
+
+
+def _add_party_and_log(sub: argparse._SubParsersAction) -> None:
     party = sub.add_parser("party", help="party commands").add_subparsers(dest="party_command", required=True)
     add = party.add_parser("add", help="register a party and print its API key once")
     add.add_argument("--name", required=True, help="real name: organisation or person")
@@ -295,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     log = sub.add_parser("log", help="log commands").add_subparsers(dest="log_command", required=True)
     log.add_parser("integrate", help="integrate queued entries now").set_defaults(func=cmd_log_integrate)
     sub.add_parser("audit", help="recompute every chain, the tree and checkpoints").set_defaults(func=cmd_audit)
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
     vr = sub.add_parser("verify-receipt", help="check a tlog-proof receipt offline")
     vr.add_argument("receipt", help="file holding the c2sp.org/tlog-proof@v1 text")
     vr.add_argument("--key", required=True, help="the log's verifier key, or a file holding it")
@@ -304,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     vb.add_argument("bundle", help="file holding the JSON of GET /v1/items/<key>/bundle")
     vb.add_argument("--log-key", required=True, help="the log's verifier key, or a file holding it")
     vb.set_defaults(func=cmd_verify_bundle)
+
+
+def _add_scan(sub: argparse._SubParsersAction) -> None:
     scan = sub.add_parser(
         "scan", help="courier scanner: one code per line from stdin, queued offline",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -340,13 +355,15 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--direction", choices=["arrive", "depart"], help="transit: arrive (default) or depart")
     scan.add_argument("--signed-by", choices=["recipient", "agent", "locker"], help="deliver: who signed")
     scan.set_defaults(func=cmd_scan)
+
+
+def _add_labels(sub: argparse._SubParsersAction) -> None:
     labels = sub.add_parser("labels", help="A4 label sheets (QR code, GTIN/lot/serial, name, origin) for a batch")
     labels.add_argument("--batch", required=True, help="batch key, e.g. 01/06901234567892/10/LOT7")
     labels.add_argument("--out", required=True, help="labels.pdf, labels.svg (one file per page), labels.html or .png")
     labels.add_argument("--resolver", help="base of the Digital Link URIs (default: SUYUAN_RESOLVER_URL)")
     labels.add_argument("--limit", type=int, help="at most this many labels")
     labels.set_defaults(func=cmd_labels)
-    return p
 
 
 def _one_line(text: str) -> str:

@@ -63,6 +63,20 @@ class InputError(SuyuanError):
         super().__init__(message)
 
 
+class TimeFormatError(InputError, ValueError):
+    """A time that is not an RFC 3339 date-time with an offset (422).
+
+    Also a `ValueError`, as the standard library's parsers raise, so a reader
+    that tolerates a bad time can catch either.
+    """
+
+    def __init__(self, value: object, field: str | None = "time"):
+        self.value = value
+        shown = value[:40] + "..." if isinstance(value, str) and len(value) > 40 else value
+        super().__init__(f"Invalid {field or 'time'}: expected an RFC 3339 timestamp with offset like "
+                         f"2026-11-27T08:00:00Z, got {shown!r}.", field=field)
+
+
 class NotFound(SuyuanError):
     """The thing asked for does not exist (404)."""
 

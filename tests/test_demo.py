@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from suyuan.config import Settings
-from suyuan.demo.story import CAST, KEYS_FILE
+from suyuan.demo.cast import CAST
+from suyuan.demo.seeding import KEYS_FILE
 from suyuan.ledger.models import Entry
 from suyuan.trace.goods.models import Batch
 from suyuan.trace.events.models import Flag

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from suyuan.timestamps import parse_time
 from suyuan.trace.events.payloads import CATEGORIES
 from suyuan.trace.journey.public import CHINA, Event, PublicRecord, Warning
 
@@ -132,7 +133,7 @@ def when(value: datetime | str | None) -> str:
     """China time, to the minute: what a shopper reads on a receipt."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = parse_time(value)
         except ValueError:
             return value
     if value is None:

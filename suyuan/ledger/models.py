@@ -11,7 +11,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -23,6 +22,8 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from suyuan.ledger.types import UtcDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -46,7 +47,7 @@ class Chain(Base):
     __tablename__ = "chains"
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     created: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        UtcDateTime(), server_default=func.now()
     )
 
 
@@ -67,7 +68,7 @@ class Entry(Base):
     # from a different statement reusing an id.
     statement_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
     canonical: Mapped[bytes] = mapped_column(LargeBinary)
-    recorded: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class QueueItem(Base):
@@ -104,7 +105,7 @@ class Checkpoint(Base):
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        UtcDateTime(), server_default=func.now()
     )
 
 

@@ -15,7 +15,8 @@ import threading
 
 import pytest
 
-from suyuan.courier.client import ScannerClient, UsageError, event_payload, sync_with_progress, write_tokens
+from suyuan.courier.client import ScannerClient, sync_with_progress, write_tokens
+from suyuan.courier.lines import UsageError, event_payload
 from suyuan.codes.gs1 import digital_link_uri
 from suyuan.courier.queue import SCHEMA_VERSION, Flag, QueueError, ReviewToken, ScanQueue
 from tests.api.world import DISPATCH, Story, at, gtin, ok, post, sscc

@@ -13,13 +13,13 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import rfc8785
 
 from suyuan.errors import ChainBroken, InputError, SuyuanError, VerificationError
 from suyuan.ledger.verify.proofs import leaf_hash  # the entry hash is the RFC 9162 leaf hash
+from suyuan.timestamps import parse_time
 
 ENTRY_VERSION = 1
 ZERO_HASH = "0" * 64
@@ -118,18 +118,7 @@ def check_statement(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_time(value: Any) -> None:
-    if isinstance(value, str) and "T" in value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return
-    raise InputError(
-        f"Invalid time: expected an RFC 3339 timestamp with offset like "
-        f"2026-11-27T08:00:00Z, got {value!r}.",
-        field="time",
-    )
+    parse_time(value, "time")
 
 
 def _check_uuid(value: Any) -> None:

@@ -1,3 +1,5 @@
+# long: RFC 9162 section 2.1 in one pure file: hashing, the decomposition the server builds proofs from and
+# the verifier that cross-checks it; the purity test reads this one file, and 27 callers use `proofs.<name>`.
 """Merkle tree hashes and proofs of the global log (RFC 9162 §2.1).
 
 Pure functions over 32-byte SHA-256 hashes: no database, web or key code, so

@@ -98,68 +98,88 @@ class Receipt:
     @classmethod
     def parse(cls, text: str | bytes) -> Receipt:
         """Parse a ``c2sp.org/tlog-proof@v1`` text; NoteError with the reason if malformed."""
-        if isinstance(text, (bytes, bytearray)):
-            try:
-                text = bytes(text).decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise NoteError(f"receipt is not valid UTF-8 (byte offset {e.start})") from e
-        if not isinstance(text, str):
-            raise NoteError(f"receipt: expected text, got {type(text).__name__}")
-
-        pos = 0
-
-        def next_line(expecting: str) -> str:
-            nonlocal pos
-            end = text.find("\n", pos)
-            if end < 0:
-                raise NoteError(f"receipt ends early: expected {expecting}")
-            line = text[pos:end]
-            pos = end + 1
-            return line
-
-        header = next_line(f"the first line {HEADER!r}")
+        lines = _Lines(_as_text(text))
+        header = lines.next(f"the first line {HEADER!r}")
         if header != HEADER:
             raise NoteError(f"receipt first line: expected {HEADER!r}, got {header[:40]!r}")
 
-        line = next_line("an 'index' line")
+        line = lines.next("an 'index' line")
         extra = None
         if line.startswith("extra "):
             payload = line[len("extra ") :]
             if payload == "":
                 raise NoteError("receipt 'extra' line has no data: omit the line instead")
             extra = decode_base64(payload, "receipt extra data", canonical=True)
-            line = next_line("an 'index' line")
+            line = lines.next("an 'index' line")
+        index = _parse_index(line)
+        proof = _parse_proof(lines)
 
-        if not line.startswith("index "):
-            raise NoteError(f"receipt: expected 'index <n>', got {line[:40]!r}")
-        index_text = line[len("index ") :]
-        if not _DECIMAL.fullmatch(index_text):
-            raise NoteError(
-                "receipt index: expected a decimal number without leading zeroes, "
-                f"got {index_text[:40]!r}"
-            )
-        index = int(index_text)
-        if index > MAX_INDEX:
-            raise NoteError(f"receipt index: expected at most {MAX_INDEX}, got {index_text}")
-
-        proof: list[bytes] = []
-        while True:
-            line = next_line("proof hashes followed by an empty line and the checkpoint")
-            if line == "":
-                break
-            if len(proof) == MAX_PROOF_LENGTH:
-                raise NoteError(f"receipt proof: expected at most {MAX_PROOF_LENGTH} hashes")
-            h = decode_base64(line, f"receipt proof hash {len(proof)}", canonical=True)
-            if len(h) != HASH_SIZE:
-                raise NoteError(
-                    f"receipt proof hash {len(proof)}: expected 32 bytes, got {len(h)}"
-                )
-            proof.append(h)
-
-        checkpoint_note = text[pos:]
+        checkpoint_note = lines.rest()
         if checkpoint_note == "":
             raise NoteError("receipt has no checkpoint after the empty line")
-        return cls(index, tuple(proof), checkpoint_note, extra)
+        return cls(index, proof, checkpoint_note, extra)
+
+
+class _Lines:
+    """A receipt's text, read one newline-terminated line at a time."""
+
+    def __init__(self, text: str):
+        self.text, self.pos = text, 0
+
+    def next(self, expecting: str) -> str:
+        end = self.text.find("\n", self.pos)
+        if end < 0:
+            raise NoteError(f"receipt ends early: expected {expecting}")
+        line = self.text[self.pos : end]
+        self.pos = end + 1
+        return line
+
+    def rest(self) -> str:
+        return self.text[self.pos :]
+
+
+def _as_text(text: str | bytes) -> str:
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            return bytes(text).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise NoteError(f"receipt is not valid UTF-8 (byte offset {e.start})") from e
+    if not isinstance(text, str):
+        raise NoteError(f"receipt: expected text, got {type(text).__name__}")
+    return text
+
+
+def _parse_index(line: str) -> int:
+    """The leaf index of an ``index <n>`` line: decimal, no leading zeroes, at most 2**64-1."""
+    if not line.startswith("index "):
+        raise NoteError(f"receipt: expected 'index <n>', got {line[:40]!r}")
+    index_text = line[len("index ") :]
+    if not _DECIMAL.fullmatch(index_text):
+        raise NoteError(
+            "receipt index: expected a decimal number without leading zeroes, "
+            f"got {index_text[:40]!r}"
+        )
+    index = int(index_text)
+    if index > MAX_INDEX:
+        raise NoteError(f"receipt index: expected at most {MAX_INDEX}, got {index_text}")
+    return index
+
+
+def _parse_proof(lines: _Lines) -> tuple[bytes, ...]:
+    """The proof hashes, one base64 line each, up to the empty line before the checkpoint."""
+    proof: list[bytes] = []
+    while True:
+        line = lines.next("proof hashes followed by an empty line and the checkpoint")
+        if line == "":
+            return tuple(proof)
+        if len(proof) == MAX_PROOF_LENGTH:
+            raise NoteError(f"receipt proof: expected at most {MAX_PROOF_LENGTH} hashes")
+        h = decode_base64(line, f"receipt proof hash {len(proof)}", canonical=True)
+        if len(h) != HASH_SIZE:
+            raise NoteError(
+                f"receipt proof hash {len(proof)}: expected 32 bytes, got {len(h)}"
+            )
+        proof.append(h)
 
 
 class EntryNotIncluded(RootMismatchError):

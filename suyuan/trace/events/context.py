@@ -81,7 +81,6 @@ def set_parcel(conn: Connection, key: str, **values: Any) -> None:
 
 
 def later(a: datetime | None, b: datetime) -> datetime:
-    a = rules.aware(a)
     return b if a is None or b > a else a
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     ForeignKey,
     LargeBinary,
     String,
@@ -21,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suyuan.ledger.models import Base, BigId
+from suyuan.ledger.types import UtcDateTime
 
 PARTY = "parties.id"
 
@@ -34,7 +34,7 @@ class Flag(Base):
     key: Mapped[str] = mapped_column(String(200), index=True)
     code: Mapped[str] = mapped_column(String(40), index=True)
     detail: Mapped[str] = mapped_column(String(500))
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
 class Delivery(Base):
@@ -51,12 +51,12 @@ class Delivery(Base):
     item_key: Mapped[str] = mapped_column(String(200), ForeignKey("items.key"), index=True)
     statement_id: Mapped[str | None] = mapped_column(String(36))  # the `deliver` statement; None before 0008
     seller: Mapped[str | None] = mapped_column(String(36), ForeignKey(PARTY))  # who recorded the sale
-    delivered: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivered: Mapped[datetime] = mapped_column(UtcDateTime())
     review: Mapped[bytes | None] = mapped_column(LargeBinary(32))  # entry hash of the first review
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    complained_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    handed_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # seller's fetch
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    followed_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    complained_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    handed_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # seller's fetch
 
 
 class ReviewToken(Base):
@@ -66,4 +66,4 @@ class ReviewToken(Base):
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     item_key: Mapped[str] = mapped_column(String(200), ForeignKey("items.key"), index=True)
     delivery: Mapped[str] = mapped_column(String(36), ForeignKey("deliveries.id"), index=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())

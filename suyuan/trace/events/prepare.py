@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
+from suyuan.timestamps import parse_time
 from suyuan.config import Settings
 from suyuan.errors import Conflict, SuyuanError
 from suyuan.ledger.chain import Appended, as_retry, find_retry, statement_digest
@@ -80,7 +81,7 @@ class Shared(Lookups, Protocol):
 
 
 def event_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_time(value)
 
 
 def prepare(conn: Connection, settings: Settings, statement: dict[str, Any], sig: str | None, *,

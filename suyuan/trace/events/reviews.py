@@ -68,9 +68,9 @@ def hand_out(engine: Engine, party: PartyView, key: str, now: datetime | None = 
         if delivery.handed_out_at is not None:
             raise RuleViolation(
                 f"The review token of this delivery of {ref.key} was already handed out "
-                f"({rules.aware(delivery.handed_out_at).isoformat(timespec='seconds')}): it is answered "
+                f"({delivery.handed_out_at.isoformat(timespec='seconds')}): it is answered "
                 "once per delivery.", rule="token_handed_out", field="key")
         token, digest = new_token()
         conn.execute(tokens_t.insert().values(digest=digest, item_key=ref.key, delivery=delivery.id))
         conn.execute(update(deliveries_t).where(deliveries_t.c.id == delivery.id).values(handed_out_at=now))
-    return HandedOut(ref.key, token, rules.aware(delivery.delivered))
+    return HandedOut(ref.key, token, delivery.delivered)

@@ -97,13 +97,6 @@ class Signal:
     detail: str
 
 
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything suyuan stores is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 # --- hard rules ----------------------------------------------------------------------
 
 
@@ -156,7 +149,6 @@ def time_signals(key: str, when: datetime, now: datetime, settings: Settings) ->
 
 
 def order_signal(key: str, last: datetime | None, when: datetime) -> list[Signal]:
-    last = aware(last)
     if last is not None and when < last:
         return [Signal(key, "out_of_order", f"event time {when.isoformat()} is before the previous "
                        f"event at {last.isoformat()}")]
@@ -165,7 +157,6 @@ def order_signal(key: str, last: datetime | None, when: datetime) -> list[Signal
 
 def delivery_signal(key: str, dispatched_at: datetime | None, from_region: str | None,
                     to_region: str, when: datetime, settings: Settings) -> list[Signal]:
-    dispatched_at = aware(dispatched_at)
     if dispatched_at is None or from_region is None:
         return []
     pair = f"{from_region[:2]}-{to_region[:2]}"
@@ -187,7 +178,6 @@ def weight_signal(key: str, declared_g: int, contents_g: int) -> list[Signal]:
 def region_signal(key: str, last_region: str | None, last_time: datetime | None, region: str,
                   when: datetime, settings: Settings) -> list[Signal]:
     """The same serial in two provinces within the window: a cloned code, or a scanner lying."""
-    last_time = aware(last_time)
     if last_region is None or last_time is None or last_region[:2] == region[:2]:
         return []
     window = timedelta(minutes=settings.serial_region_window_minutes)

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suyuan.ledger.models import Base, BigId
+from suyuan.ledger.types import UtcDateTime
 
 PARTY = "parties.id"
 
@@ -39,7 +39,7 @@ class Product(Base):
     category: Mapped[str] = mapped_column(String(32))
     priority: Mapped[bool] = mapped_column(Boolean)
     net_weight_g: Mapped[int | None] = mapped_column(Integer)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
 class Batch(Base):
@@ -55,7 +55,7 @@ class Batch(Base):
     expiry_date: Mapped[date | None] = mapped_column(Date)
     origin_region: Mapped[str] = mapped_column(String(6))
     recalled: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
 class Item(Base):
@@ -72,12 +72,12 @@ class Item(Base):
     # registered | listed | sold | dispatched | delivered | returned
     state: Mapped[str] = mapped_column(String(16))
     parcel_key: Mapped[str | None] = mapped_column(String(200), index=True)
-    last_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_region: Mapped[str | None] = mapped_column(String(6))
-    last_region_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_region_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     dispatch_from: Mapped[str | None] = mapped_column(String(6))
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
 class Parcel(Base):
@@ -89,12 +89,12 @@ class Parcel(Base):
     courier: Mapped[str | None] = mapped_column(String(36), ForeignKey(PARTY))
     state: Mapped[str] = mapped_column(String(16))  # open | dispatched | delivered
     declared_weight_g: Mapped[int | None] = mapped_column(Integer)
-    last_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_region: Mapped[str | None] = mapped_column(String(6))
-    last_region_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_region_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     dispatch_from: Mapped[str | None] = mapped_column(String(6))
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
 class ParcelContent(Base):
@@ -104,5 +104,5 @@ class ParcelContent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     parcel_key: Mapped[str] = mapped_column(String(200), ForeignKey("parcels.key"), index=True)
     item_key: Mapped[str] = mapped_column(String(200), ForeignKey("items.key"), index=True)
-    packed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    unpacked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    packed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    unpacked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -35,7 +35,6 @@ from suyuan.ledger.verify.receipt import Receipt
 from suyuan.codes.gs1 import make_key
 from suyuan.trace.goods.registry import contents_t, item_row, key_ref
 from suyuan.trace.parties.models import Party, PartyKey as PartyKeyRow
-from suyuan.trace.events.rules import aware
 
 entries_t = Entry.__table__
 leaves_t = Leaf.__table__
@@ -121,7 +120,7 @@ def _parties(conn: Connection, rows: dict[str, list[Any]]) -> dict[str, PartyKey
     keys: dict[str, list[PartyKey]] = {a: [] for a in names}
     for k in conn.execute(select(party_keys_t).where(party_keys_t.c.party_id.in_(list(names)))
                           .order_by(party_keys_t.c.id)):
-        keys[k.party_id].append(PartyKey(base64.b64decode(k.public_key), aware(k.created), aware(k.revoked)))
+        keys[k.party_id].append(PartyKey(base64.b64decode(k.public_key), k.created, k.revoked))
     return {pid: PartyKeys(pid, names[pid], tuple(keys[pid])) for pid in names}
 
 

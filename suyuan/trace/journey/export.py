@@ -29,6 +29,7 @@ from sqlalchemy import Engine, or_, select
 
 from suyuan.errors import InputError, NotFound
 from suyuan.ledger.models import Entry
+from suyuan.timestamps import parse_time
 from suyuan.codes.gs1 import make_key
 from suyuan.trace.events.payloads import bizstep
 from suyuan.trace.goods.registry import batch_row, contents_t, items_t, key_ref, product_row
@@ -69,7 +70,7 @@ def _when(value: str | None, name: str, *, end: bool) -> datetime | None:
         if len(value) == 10:
             day = date.fromisoformat(value)
             return datetime.combine(day + timedelta(days=1 if end else 0), time(), UTC)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = parse_time(value, name)
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
@@ -220,7 +221,7 @@ def kde_rows(engine: Engine, flt: KdeFilter, *, page: int = PAGE) -> Iterator[li
             for r in rows:
                 entry = json.loads(r.canonical)
                 st = entry["statement"]
-                when = datetime.fromisoformat(st["time"].replace("Z", "+00:00"))
+                when = parse_time(st["time"])
                 if (flt.start and when < flt.start) or (flt.end and when >= flt.end):
                     continue
                 parsed.append((r, entry, st, key_ref(r.key)))

@@ -27,6 +27,7 @@ from typing import Any, Callable
 from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from suyuan.ledger.models import Checkpoint, Entry, Leaf
+from suyuan.timestamps import parse_time
 from suyuan.codes.gs1 import make_key
 from suyuan.trace.privacy import masking
 from suyuan.codes import regions
@@ -299,7 +300,7 @@ def _statement(canonical: bytes) -> dict[str, Any]:
 
 def _time(st: dict[str, Any]) -> datetime | None:
     try:
-        return datetime.fromisoformat(str(st.get("time", "")).replace("Z", "+00:00")).astimezone(timezone.utc)
+        return parse_time(st.get("time"))
     except ValueError:
         return None
 

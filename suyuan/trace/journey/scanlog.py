@@ -34,7 +34,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from suyuan.config import Settings
 from suyuan.codes import regions
 from suyuan.trace.events.models import Flag
-from suyuan.trace.events.rules import aware
 from suyuan.trace.journey.scanlog_models import ConsumerScan, ConsumerScanStats
 
 scans_t = ConsumerScan.__table__
@@ -138,22 +137,22 @@ def record_scan(conn: Connection, settings: Settings, key: str, region: str | No
     else:
         conn.execute(_APPEND, params)
         row = conn.execute(_UPSERT["sqlite"], params).one()
-    far_at, far_detail = aware(row.far_at), row.far_detail
-    if _far_apart(row.prev_region, aware(row.prev_region_at), region, now, settings):
-        pair = f"{row.prev_region}@{aware(row.prev_region_at).isoformat()} {region}@{now.isoformat()}"
+    far_at, far_detail = row.far_at, row.far_detail
+    if _far_apart(row.prev_region, row.prev_region_at, region, now, settings):
+        pair = f"{row.prev_region}@{row.prev_region_at.isoformat()} {region}@{now.isoformat()}"
         if far_at is None:
             far_at, far_detail = now, pair
             conn.execute(update(stats_t).where(stats_t.c.key == key).values(far_at=far_at, far_detail=pair[:200]))
         if watch:
             _flag_once(conn, key, FAR_APART, now, settings.scan_clone_window_minutes,
                        f"consumer checks in two provinces within {settings.scan_clone_window_minutes} minutes: "
-                       f"region {row.prev_region} at {aware(row.prev_region_at).isoformat()}, "
+                       f"region {row.prev_region} at {row.prev_region_at.isoformat()}, "
                        f"region {region} at {now.isoformat()}")
     checkers = None
     # Fewer checks than the threshold cannot be that many checkers; a check without a checker adds none.
     if watch and checker is not None and row.count >= settings.scan_clone_count:
         checkers = _many_checkers(conn, settings, key, checker, row.count, now)
-    return ScanStats(row.count, aware(row.first_at), row.first_region, far_at, far_detail, checkers)
+    return ScanStats(row.count, row.first_at, row.first_region, far_at, far_detail, checkers)
 
 
 def _many_checkers(conn: Connection, settings: Settings, key: str, checker: str, count: int,
@@ -206,4 +205,4 @@ def scan_stats(engine: Engine, key: str) -> ScanStats | None:
         row = conn.execute(select(stats_t).where(stats_t.c.key == key)).first()
     if row is None:
         return None
-    return ScanStats(row.count, aware(row.first_at), row.first_region, aware(row.far_at), row.far_detail)
+    return ScanStats(row.count, row.first_at, row.first_region, row.far_at, row.far_detail)

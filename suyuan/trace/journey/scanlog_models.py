@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suyuan.ledger.models import Base, BigId
+from suyuan.ledger.types import UtcDateTime
 from suyuan.trace.goods.models import Item
 
 
@@ -28,7 +29,7 @@ class ConsumerScan(Base):
     __table_args__ = (Index("ix_consumer_scans_key_checker", "key", "checker", "scanned"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200))
-    scanned: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scanned: Mapped[datetime] = mapped_column(UtcDateTime())
     region: Mapped[str | None] = mapped_column(String(6))
     checker: Mapped[str | None] = mapped_column(String(32))
 
@@ -39,15 +40,15 @@ class ConsumerScanStats(Base):
     __tablename__ = "consumer_scan_stats"
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
-    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime())
     first_region: Mapped[str | None] = mapped_column(String(6))
-    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # The last region seen, and the one before it: the pair the far-apart test compares.
     region: Mapped[str | None] = mapped_column(String(6))
-    region_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    region_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     prev_region: Mapped[str | None] = mapped_column(String(6))
-    prev_region_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    far_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    prev_region_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    far_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     far_detail: Mapped[str | None] = mapped_column(String(200))
 
 

@@ -45,11 +45,7 @@ def coarse_region(code: str | None) -> str | None:
 
 
 def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if getattr(value, "tzinfo", 1) is None:  # SQLite hands back naive UTC datetimes
-        return value.isoformat() + "+00:00"
-    return value.isoformat()
+    return None if value is None else value.isoformat()
 
 
 def _names(conn: Connection, ids: set[str | None]) -> dict[str, str]:

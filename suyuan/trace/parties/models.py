@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     ForeignKey,
     LargeBinary,
     String,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suyuan.ledger.models import Base, BigId
+from suyuan.ledger.types import UtcDateTime
 
 PARTY = "parties.id"
 
@@ -38,8 +38,8 @@ class Party(Base):
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated, sorted
     status: Mapped[str] = mapped_column(String(16))  # active | suspended
     licences: Mapped[list[Any]] = mapped_column(JSON)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    updated: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ApiKey(Base):
@@ -49,8 +49,8 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     party_id: Mapped[str] = mapped_column(String(36), ForeignKey(PARTY), index=True)
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    revoked: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class PartyKey(Base):
@@ -60,5 +60,5 @@ class PartyKey(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     party_id: Mapped[str] = mapped_column(String(36), ForeignKey(PARTY), index=True)
     public_key: Mapped[str] = mapped_column(String(64), unique=True)  # base64 of 32 bytes
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    revoked: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -32,7 +32,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, or_, select
@@ -146,10 +145,10 @@ def access_log(engine: Engine, ident: str) -> dict[str, Any]:
         links = conn.execute(select(links_t.c.party_id, links_t.c.reason, links_t.c.key, links_t.c.entry_hash)
                              .where(links_t.c.person_id == row.id).order_by(links_t.c.id)).all()
     return {
-        "id": row.id, "commitment": row.commitment, "erased": _utc(row.erased),
+        "id": row.id, "commitment": row.commitment, "erased": row.erased,
         "parties": [{"party": r.party_id, "reason": r.reason, "key": r.key,
                      "entry_hash": r.entry_hash.hex() if r.entry_hash else None} for r in links],
-        "log": [{"reader": r.reader, "action": r.action, "purpose": r.purpose, "at": _utc(r.at)} for r in log],
+        "log": [{"reader": r.reader, "action": r.action, "purpose": r.purpose, "at": r.at} for r in log],
     }
 
 
@@ -207,10 +206,3 @@ def _recorder(conn: Connection, person_id: str, links: list[tuple[str, str]],
             _link(conn, person_id, party_id, reason, key, appended.hash)
 
     return record
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; the vault only ever writes UTC.
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, LargeBinary, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suyuan.ledger.models import Base, BigId
+from suyuan.ledger.types import UtcDateTime
 
 # creator: stored the person (POST /v1/people); sell / dispatch / deliver: recorded
 # that event naming the person; courier: the courier a sale naming the person hands the goods to.
@@ -34,4 +35,4 @@ class PersonParty(Base):
     reason: Mapped[str] = mapped_column(String(16))
     key: Mapped[str | None] = mapped_column(String(200), index=True)  # ledger key of the event
     entry_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     LargeBinary,
     String,
@@ -21,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suyuan.ledger.models import Base, BigId
+from suyuan.ledger.types import UtcDateTime
 
 PERSON_KINDS = ("consumer", "recipient")
 ACCESS_ACTIONS = ("read", "erase")
@@ -58,9 +58,9 @@ class Person(Base):
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     salt: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     created: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        UtcDateTime(), server_default=func.now()
     )
-    erased: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    erased: Mapped[datetime | None] = mapped_column(UtcDateTime())
     erased_by: Mapped[str | None] = mapped_column(String(200))
 
 
@@ -75,4 +75,4 @@ class PersonAccess(Base):
     reader: Mapped[str] = mapped_column(String(200), index=True)
     action: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

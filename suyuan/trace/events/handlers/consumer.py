@@ -40,7 +40,7 @@ def _token_delivery(ctx: Ctx) -> Any:
 def _used(ctx: Ctx, when: datetime, what: str, allowed: str) -> None:
     raise RuleViolation(
         f"This review token's delivery of {ctx.ref.key} already has its {what} "
-        f"(recorded {rules.aware(when).isoformat(timespec='seconds')}): {allowed}; nothing was written.",
+        f"(recorded {when.isoformat(timespec='seconds')}): {allowed}; nothing was written.",
         rule="token_used", field="authorization")
 
 
@@ -69,7 +69,7 @@ def _follow_up(ctx: Ctx, delivery: Any) -> None:
     rules.require(follow_up == first,
                   f"Invalid data.follow_up_to: expected the hash of the first review under this delivery's "
                   f"review tokens ({first or 'none yet'}), got {follow_up}.", "not_a_review", "data.follow_up_to")
-    allowed = rules.aware(delivery.reviewed_at) + timedelta(hours=ctx.settings.follow_up_min_hours)
+    allowed = delivery.reviewed_at + timedelta(hours=ctx.settings.follow_up_min_hours)
     rules.require(ctx.now >= allowed,
                   f"Follow-up too early: expected on or after {allowed.isoformat(timespec='seconds')} "
                   f"({ctx.settings.follow_up_min_hours} h after the first review), got "

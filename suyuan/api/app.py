@@ -96,13 +96,6 @@ class Integrator:
                 self._stop.wait(self.interval)
 
 
-def _given(settings: Settings):  # noqa: ANN202
-    async def given_settings() -> Settings:  # async: no worker thread just to hand over an object
-        return settings
-
-    return given_settings
-
-
 def create_app(settings: Settings | None = None, *, integrate: bool = True) -> FastAPI:
     settings = settings or get_settings()
 
@@ -128,7 +121,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
         "barcode, a public Merkle log (RFC 9162, C2SP tlog-tiles) and signed checkpoints.",
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = _given(settings)
+    app.state.settings = settings  # what `suyuan.api.deps.get_settings` hands the routes
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        paths={events.BATCH_PATH: settings.max_batch_body_bytes,
                               goods.SERIALISE_PATH: settings.max_batch_body_bytes,

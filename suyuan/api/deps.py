@@ -1,9 +1,11 @@
 """Annotated dependencies shared by the routers: the settings, the ledger, the caller, per-process state.
 
-Everything a route needs comes from here, so tests override one function
-(`app.dependency_overrides`) and no route reaches into `app.state` itself.
-Dependencies that do no I/O are `async`, so FastAPI runs them in the event
-loop instead of a worker thread (the scan page has several).
+Everything a route needs comes from here, so no route reaches into
+`app.state` itself. The settings are the ones `create_app(settings)` was
+given, kept on the app: not a `dependency_overrides` entry, since with any
+override in place FastAPI re-inspects every dependency's signature on every
+request (a tenth of the scan page's time). Dependencies that do no I/O are
+`async`, so FastAPI runs them in the event loop instead of a worker thread.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import anyio
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
-from suyuan.config import Settings, get_settings
+from suyuan.config import Settings
 from suyuan.errors import Unauthorized
 from suyuan.ledger.ledger import Ledger
 from suyuan.trace.journey.public import CheckpointSize
@@ -26,6 +28,11 @@ from suyuan.trace.parties.registry import PartyView
 from suyuan.trace.privacy.vault import Vault, vault_master_key
 
 PAGE_THREADS = 8  # scan pages built at once per process (see `get_page_limiter`)
+
+
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was made with (`suyuan.api.app.create_app`)."""
+    return request.app.state.settings
 
 
 async def get_ledger(request: Request) -> Ledger:

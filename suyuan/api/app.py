@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api import errors
-from suyuan.api.routes import codes, events, flags, goods, inspect, labels, log, parties, people, reviews, scans
-from suyuan.api.routes import resolver
+from suyuan.api.routes import codes, events, feedback, flags, goods, inspect, labels, log, parties, people, reviews
+from suyuan.api.routes import resolver, scans
 from suyuan.config import Settings, get_settings
 from suyuan.ledger.ledger import Ledger
 from suyuan.runtime import open_ledger
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
         "barcode, a public Merkle log (RFC 9162, C2SP tlog-tiles) and signed checkpoints.",
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings  # what `suyuan.api.deps.get_settings` hands the routes
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        paths={events.BATCH_PATH: settings.max_batch_body_bytes,
                               goods.SERIALISE_PATH: settings.max_batch_body_bytes,
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.include_router(codes.router)
     app.include_router(labels.router)
     app.include_router(scans.router)
+    app.include_router(feedback.router)
     app.mount("/static", StaticFiles(packages=[("suyuan.api", "static")]), name="static")
     # Keep last: the resolver's Digital Link paths (/01/..., /00/...) must not shadow /v1 or /log.
     app.include_router(resolver.router)

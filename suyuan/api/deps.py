@@ -1,25 +1,45 @@
-"""Annotated dependencies shared by the routers."""
+"""Annotated dependencies shared by the routers: the settings, the ledger, the caller, per-process state.
+
+Everything a route needs comes from here, so no route reaches into
+`app.state` itself. The settings are the ones `create_app(settings)` was
+given, kept on the app: not a `dependency_overrides` entry, since with any
+override in place FastAPI re-inspects every dependency's signature on every
+request (a tenth of the scan page's time). Dependencies that do no I/O are
+`async`, so FastAPI runs them in the event loop instead of a worker thread.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+from functools import lru_cache
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
-from suyuan.config import Settings, get_settings
+from suyuan.config import Settings
 from suyuan.errors import Unauthorized
 from suyuan.ledger.ledger import Ledger
+from suyuan.trace.journey.public import CheckpointSize
+from suyuan.trace.journey.scanlog import CHECKER_SALT_PURPOSE
 from suyuan.trace.parties.auth import Caller, identify, require_active, require_roles
 from suyuan.trace.parties.registry import PartyView
 from suyuan.trace.privacy.vault import Vault, vault_master_key
 
+PAGE_THREADS = 8  # scan pages built at once per process (see `get_page_limiter`)
 
-def get_ledger(request: Request) -> Ledger:
+
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was made with (`suyuan.api.app.create_app`)."""
+    return request.app.state.settings
+
+
+async def get_ledger(request: Request) -> Ledger:
     return request.app.state.ledger
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.ledger.engine
 
 
@@ -65,3 +85,77 @@ def get_vault(request: Request, settings: SettingsDep) -> Vault:
 
 
 VaultDep = Annotated[Vault, Depends(get_vault)]
+
+
+# --- the scan page's per-process state ------------------------------------------------------
+
+
+def _state(request: Request, name: str, make):  # noqa: ANN001, ANN202
+    """`app.state.<name>`, made on first use (the app's lifespan has opened the ledger by then)."""
+    value = getattr(request.app.state, name, None)
+    if value is None:
+        value = make()
+        setattr(request.app.state, name, value)
+    return value
+
+
+async def get_checker_salt(request: Request, ledger: LedgerDep) -> bytes:
+    """The secret under which a consumer's address becomes a pseudonym, derived from the log key once."""
+    return _state(request, "checker_salt", lambda: ledger.signer.derive_secret(CHECKER_SALT_PURPOSE))
+
+
+async def get_checkpoint_size(request: Request) -> CheckpointSize:
+    """The process's latest-checkpoint size, read at most once a second by whoever needs it next."""
+    return _state(request, "resolver_checkpoint", CheckpointSize)
+
+
+async def get_page_limiter(request: Request) -> anyio.CapacityLimiter:
+    """At most PAGE_THREADS scan pages built at once: each holds a connection and mostly waits on it;
+    past a few threads more of them only contend for the GIL and the pool."""
+    return _state(request, "resolver_limiter", lambda: anyio.CapacityLimiter(PAGE_THREADS))
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(t, strict=False) for t in trusted)
+
+
+def _within(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """The checking client's address: the peer's, unless the peer is a trusted proxy.
+
+    Behind trusted proxies, the client is the right-most X-Forwarded-For hop
+    that is not itself a trusted proxy: hops further left were written by the
+    client and may be anything. With no trusted proxies the header is ignored,
+    so a client cannot pose as many by sending it.
+    """
+    peer = request.client.host if request.client else ""
+    trusted = _networks(tuple(settings.trusted_proxies))
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [h.strip() for value in request.headers.getlist("x-forwarded-for") for h in value.split(",")]
+    hops = [h for h in hops if h]
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop[:100]
+    return hops[0][:100] if hops else peer
+
+
+async def get_client_address(request: Request, settings: SettingsDep) -> str:
+    return client_address(request, settings)
+
+
+CheckerSalt = Annotated[bytes, Depends(get_checker_salt)]
+CheckpointSizeDep = Annotated[CheckpointSize, Depends(get_checkpoint_size)]
+PageLimiter = Annotated[anyio.CapacityLimiter, Depends(get_page_limiter)]
+ClientAddress = Annotated[str, Depends(get_client_address)]

@@ -24,7 +24,7 @@ def test_atomic_batch_writes_all_or_nothing(client, cast):
     results = r.json()["results"]
     assert [x["status"] for x in results] == [424, 424, 424, 403]
     assert "Role not allowed" in results[3]["error"]["detail"]
-    assert client.get(f"/v1/chains/{story.batch}/21/S0").json() == []
+    assert client.get(f"/v1/chains/{story.batch}/21/S0").json()["entries"] == []
     assert client.get(f"/v1/goods/{story.batch}/21/S0").status_code == 404
     body = ok(batch(client, cast.producer, good), 200)
     assert body["written"] == 3 and [x["status"] for x in body["results"]] == [201, 201, 201]
@@ -85,7 +85,7 @@ def test_atomic_batch_sees_its_own_earlier_events(client, cast):
     assert r.status_code == 409, r.text
     assert [x["status"] for x in r.json()["results"]] == [424, 424, 409]
     assert r.json()["results"][2]["error"]["rule"] == "already_sold"
-    assert len(client.get(f"/v1/chains/{item}").json()) == 1  # only the registration
+    assert len(client.get(f"/v1/chains/{item}").json()["entries"]) == 1  # only the registration
     body = ok(batch(client, cast.merchant, [listing, first_sale]), 200)
     assert [x["status"] for x in body["results"]] == [201, 201]
     assert client.get(f"/v1/goods/{item}").json()["state"] == "sold"

@@ -27,7 +27,7 @@ def clone_warning(body: dict) -> dict | None:
 
 
 def flags(client, cast, key: str) -> list[dict]:  # noqa: ANN001
-    return ok(client.get("/v1/flags", params={"key": key}, headers=cast.inspector.headers), 200)
+    return ok(client.get("/v1/flags", params={"key": key}, headers=cast.inspector.headers), 200)["flags"]
 
 
 def from_address(client, address: str) -> TestClient:  # noqa: ANN001

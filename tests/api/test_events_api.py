@@ -53,7 +53,7 @@ def test_writes_need_an_api_key(client, producer):
     assert r.headers["www-authenticate"] == "Bearer"
     r = client.post("/v1/events", json={"statement": inspection()}, headers={"Authorization": "Bearer sy_nope"})
     assert r.status_code == 401 and "Invalid API key" in r.json()["detail"]
-    assert len(client.get(f"/v1/chains/{item_key()}").json()) == 1
+    assert len(client.get(f"/v1/chains/{item_key()}").json()["entries"]) == 1
 
 
 def test_wait_answers_with_a_checkpointed_log_index(client, ledger, producer):
@@ -68,7 +68,7 @@ def test_entry_chain_and_receipt(client, ledger, producer):
     ledger.integrate()
     got = client.get(f"/v1/events/{hashes[1]}").json()
     assert got["seq"] == 2 and got["log_index"] == 3
-    chain = client.get(f"/v1/chains/{item_key()}").json()[1:]
+    chain = client.get(f"/v1/chains/{item_key()}").json()["entries"][1:]
     assert [e["hash"] for e in chain] == hashes
     assert [e["entry"]["prev"] for e in chain][1:] == hashes[:2]
     receipt = client.get(f"/v1/events/{hashes[2]}/receipt")

@@ -30,7 +30,7 @@ def test_register_product_batch_and_serialise(client, cast):
     assert ok(client.get(f"/v1/goods/01/{g}"), 200)["priority"] is True
     batch = ok(client.get(f"/v1/goods/01/{g}/10/LYG2026A"), 200)
     assert batch["expiry_date"] == "2027-05-20" and sorted(batch["items"]) == sorted(keys)
-    entry = client.get(f"/v1/chains/{keys[0]}").json()[0]["entry"]["statement"]
+    entry = client.get(f"/v1/chains/{keys[0]}").json()["entries"][0]["entry"]["statement"]
     assert entry["type"] == "register" and entry["actor"] == cast.producer.id
 
 
@@ -63,3 +63,30 @@ def test_unknown_goods_are_404(client):
     r = client.get(f"/v1/goods/01/{gtin(24)}/21/S")
     assert r.status_code == 404 and "No item is registered" in r.json()["detail"]
     assert client.get("/v1/goods/01/123").status_code == 422
+
+
+def test_goods_bodies_are_typed_and_refused_as_post_v1_events_refuses_them(client, cast):
+    schemas = ok(client.get("/openapi.json"), 200)["components"]["schemas"]
+    assert schemas["ProductIn"]["properties"]["data"] == {"$ref": "#/components/schemas/RegisterProduct"}
+    assert schemas["BatchIn"]["properties"]["data"] == {"$ref": "#/components/schemas/RegisterBatch"}
+    g = gtin(25)
+    for route, body, key, data in [
+        ("/v1/goods/products", {"gtin": g}, f"01/{g}", {**PRODUCT, "category": "weapons"}),
+        ("/v1/goods/products", {"gtin": g}, f"01/{g}", {**PRODUCT, "colour": "red"}),
+        ("/v1/goods/batches", {"gtin": g, "lot": "L1"}, f"01/{g}/10/L1",
+         {**BATCH, "origin": {"region": "32070", "place": "x"}}),
+    ]:
+        r = client.post(route, headers=cast.producer.headers, json={"id": new_id(), **body, "data": data})
+        same = post(client, cast.producer, key, "register", data)
+        assert r.status_code == same.status_code == 422, r.text
+        assert r.json() == same.json(), "the same sentence and field as POST /v1/events"
+        assert r.json()["field"].startswith("data.")
+    assert "expected GB/T 2260 region code, 6 digits, got '32070'" in r.json()["detail"]
+    assert client.get(f"/v1/chains/01/{g}").json()["entries"] == []
+    # What the client left out stays out of the statement it would sign: no defaults filled in.
+    done = ok(client.post("/v1/goods/products", headers=cast.producer.headers,
+                          json={"id": new_id(), "gtin": g, "data": PRODUCT}))
+    assert done["statement"]["data"] == PRODUCT
+    made = ok(client.post("/v1/goods/batches", headers=cast.producer.headers,
+                          json={"id": new_id(), "gtin": g, "lot": "L1", "data": BATCH}))
+    assert made["statement"]["data"] == BATCH

@@ -69,7 +69,7 @@ def test_a_retried_serialisation_answers_the_original_keys_and_creates_nothing(c
     again = ok(client.post(SERIALISE, headers=cast.producer.headers, json=body), 200)
     assert again == {"keys": first["keys"], "created": False}
     assert sorted(batch_items(client, f"01/{g}/10/L1")) == sorted(first["keys"])
-    assert all(len(client.get(f"/v1/chains/{k}").json()) == 1 for k in first["keys"])
+    assert all(len(client.get(f"/v1/chains/{k}").json()["entries"]) == 1 for k in first["keys"])
     # Another id is another request: five more items with other serials.
     other = ok(client.post(SERIALISE, headers=cast.producer.headers, json=body | {"id": new_id()}))
     assert not set(other["keys"]) & set(first["keys"])
@@ -112,7 +112,7 @@ def test_retried_product_and_batch_registrations_answer_the_original(client, cas
                         json=product | {"data": PRODUCT | {"name": "另一个名字"}}), 409, "already used for a different")
     refused(client.post("/v1/goods/batches", headers=cast.producer.headers, json=batch | {"lot": "L9"}),
             409, "already used for a different")
-    assert len(client.get(f"/v1/chains/01/{g}").json()) == 1
+    assert len(client.get(f"/v1/chains/01/{g}").json()["entries"]) == 1
     assert client.get(f"/v1/goods/01/{g}/10/L9").status_code == 404
     # A new id for the same product is a new request, refused by the rules.
     r = client.post("/v1/goods/products", headers=cast.producer.headers, json=product | {"id": new_id()})
@@ -142,7 +142,7 @@ def test_a_signing_producer_registers_products_and_batches_with_sig(client, cast
     done = ok(client.post("/v1/goods/products", headers=cast.producer.headers, json=product))
     assert done["statement"] == statement
     assert ok(client.post("/v1/goods/products", headers=cast.producer.headers, json=product), 200)["created"] is False
-    [entry] = client.get(f"/v1/chains/01/{g}").json()
+    [entry] = client.get(f"/v1/chains/01/{g}").json()["entries"]
     key.public_key().verify(base64.b64decode(entry["entry"]["sig"]), rfc8785.dumps(entry["entry"]["statement"]))
 
     bid = new_id()
@@ -189,7 +189,7 @@ def test_a_signing_producer_serialises_by_signing_the_statements_the_server_prop
     assert done == {"keys": plan["keys"], "created": True}
     assert ok(client.post(SERIALISE, headers=cast.producer.headers, json=signed), 200)["keys"] == plan["keys"]
     assert sorted(batch_items(client, f"01/{g}/10/L1")) == sorted(plan["keys"])
-    entry = client.get(f"/v1/chains/{plan['keys'][799]}").json()[0]["entry"]
+    entry = client.get(f"/v1/chains/{plan['keys'][799]}").json()["entries"][0]["entry"]
     assert entry["statement"] == statements[799]
     Ed25519PublicKey.from_public_bytes(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).verify(
         base64.b64decode(entry["sig"]), rfc8785.dumps(entry["statement"]))

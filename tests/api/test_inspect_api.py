@@ -371,7 +371,7 @@ def test_a_whole_chain_removed_or_a_heads_note_of_another_checkpoint_or_item_is_
 
 
 def test_entries_after_the_checkpoint_stay_out_of_the_bundle_and_it_says_so(client, cast, story, ledger, tmp_path):
-    from suyuan.trace.journey.chains import build_bundle
+    from suyuan.trace.journey.evidence import build_bundle
 
     item = story.sold("L1")
     ledger.integrate()

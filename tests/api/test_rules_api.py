@@ -16,7 +16,7 @@ def story(client, cast):
 
 
 def chain_len(client, key):
-    return len(client.get(f"/v1/chains/{key}").json())
+    return len(client.get(f"/v1/chains/{key}").json()["entries"])
 
 
 def refused(response, status, words, rule=None):
@@ -59,7 +59,7 @@ def test_every_role_does_its_own_part(client, cast, story):
     ok(post(client, cast.inspector, story.batch, "recall", {"reason": "抽检不合格"}))
     ok(post(client, cast.inspector, story.batch, "recall_lifted", {"reason": "复检合格"}))
     ok(post(client, token, key, "review", {"rating": 4, "text": "新鲜"}))
-    kinds = [e["entry"]["statement"]["type"] for e in client.get(f"/v1/chains/{key}").json()]
+    kinds = [e["entry"]["statement"]["type"] for e in client.get(f"/v1/chains/{key}").json()["entries"]]
     assert kinds == ["register", "list", "sell", "dispatch", "deliver", "return", "review"]
 
 
@@ -259,10 +259,11 @@ def test_soft_flags_are_accepted_and_listed_for_inspectors(client, cast, story):
     refused(client.get("/v1/flags", headers=cast.producer.headers), 403, "expected inspector")
     assert client.get("/v1/flags").status_code == 401
     listed = ok(client.get("/v1/flags", headers=cast.inspector.headers), 200)
-    assert [f["code"] for f in listed][::-1] == [
+    assert [f["code"] for f in listed["flags"]] == [  # oldest first
         "time_stale", "out_of_order", "weight_below_contents", "serial_far_apart",
         "delivery_too_fast", "serial_far_apart", "time_future"]
-    fast = ok(client.get("/v1/flags?code=delivery_too_fast", headers=cast.inspector.headers), 200)
+    assert listed["next"] is None
+    fast = ok(client.get("/v1/flags?code=delivery_too_fast", headers=cast.inspector.headers), 200)["flags"]
     assert len(fast) == 1 and fast[0]["key"] == key and "expected at least 60" in fast[0]["detail"]
 
 

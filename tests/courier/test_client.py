@@ -50,7 +50,7 @@ def _code(key: str) -> str:
 
 
 def _chain(client, key):  # noqa: ANN001, ANN202
-    return [e["entry"]["statement"]["type"] for e in client.get(f"/v1/chains/{key}").json()]
+    return [e["entry"]["statement"]["type"] for e in client.get(f"/v1/chains/{key}").json()["entries"]]
 
 
 def test_online_scans_are_recorded_in_any_code_format(client, cast, queue):
@@ -194,7 +194,7 @@ def test_each_line_can_carry_its_parcels_waybill_and_weight(client, cast, queue)
                  f"{_code(c)}\tSF100000003\t\t\n"):       # a Tab suffix after the last field
         shown = scanner.scan(line, "dispatch", session)
         assert [o.status for o in shown] == ["recorded"], [o.line() for o in shown]
-    data = {k: client.get(f"/v1/chains/{k}").json()[-1]["entry"]["statement"]["data"] for k in (a, b, c)}
+    data = {k: client.get(f"/v1/chains/{k}").json()["entries"][-1]["entry"]["statement"]["data"] for k in (a, b, c)}
     assert data[a] == {**ROUTE, "waybill": "SF100000001", "weight_g": 1500}
     assert data[b] == {**ROUTE, "waybill": "SF100000002", "weight_g": 1800}
     assert data[c]["waybill"] == "SF100000003" and data[c]["weight_g"] == 1800
@@ -202,7 +202,7 @@ def test_each_line_can_carry_its_parcels_waybill_and_weight(client, cast, queue)
     d = story.sold("W4")
     [shown] = scanner.scan(_code(d), "dispatch", {**session, "waybill": "SF100000004"})
     assert shown.status == "recorded"
-    assert client.get(f"/v1/chains/{d}").json()[-1]["entry"]["statement"]["data"]["waybill"] == "SF100000004"
+    assert client.get(f"/v1/chains/{d}").json()["entries"][-1]["entry"]["statement"]["data"]["waybill"] == "SF100000004"
 
 
 @pytest.mark.parametrize(("action", "tail", "words"), [
@@ -350,7 +350,7 @@ def test_the_recipient_commitment_goes_into_dispatch_and_deliver(client, cast, q
     for action, opts in (("dispatch", DISPATCH), ("deliver", DELIVER)):
         [shown] = scanner.scan(_code(key), action, event_payload(action, **opts, recipient=commitment))
         assert shown.status == "recorded", shown.line()
-    chain = client.get(f"/v1/chains/{key}").json()
+    chain = client.get(f"/v1/chains/{key}").json()["entries"]
     assert [e["entry"]["statement"]["data"].get("recipient") for e in chain[-2:]] == [commitment, commitment]
     assert "王小明" not in json.dumps(chain) and "13800138000" not in json.dumps(chain)
 

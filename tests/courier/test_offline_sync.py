@@ -101,7 +101,7 @@ def test_sync_killed_midway_loses_nothing_and_duplicates_nothing(env, db_url, tm
         assert summary.endswith("1 rejected, 0 still queued"), r.stdout
         assert _dispatches(engine) == N  # every scan exactly once
         for key in stock.keys[:: N // 10]:
-            chain = httpx.get(f"{base}/v1/chains/{key}").json()
+            chain = httpx.get(f"{base}/v1/chains/{key}").json()["entries"]
             assert [e["entry"]["statement"]["type"] for e in chain].count("dispatch") == 1
         with ScanQueue(queue_path) as q:
             assert q.pending_count() == 0
@@ -142,7 +142,7 @@ def test_a_courier_delivery_gives_the_shoppers_review_tokens(env, db_url, tmp_pa
         assert _flag_lines(r.stdout) == [f"FLAG     {keys[2]}  weight_below_contents: declared weight 600 g "
                                          "is below the net weight of the contents, 1000 g"], r.stdout
         assert r.stdout.splitlines()[-1] == "sync: 3 recorded, 0 already recorded, 0 rejected, 0 still queued"
-        dispatched = [httpx.get(f"{base}/v1/chains/{k}").json()[-1]["entry"]["statement"]["data"] for k in keys]
+        dispatched = [httpx.get(f"{base}/v1/chains/{k}").json()["entries"][-1]["entry"]["statement"]["data"] for k in keys]
         assert [(d["waybill"], d["weight_g"]) for d in dispatched] == [
             ("SF300000000", 1500), ("SF300000001", 1500), ("SF300000002", 600)]
         assert _flag_lines(_scan(env, "--sync", "--server", base).stdout) == []
@@ -158,7 +158,7 @@ def test_a_courier_delivery_gives_the_shoppers_review_tokens(env, db_url, tmp_pa
         assert r.returncode == 0, r.stderr
         assert sum(line.startswith("OK") and "1 review token kept" in line for line in r.stdout.splitlines()) == 3
         assert "3 review tokens kept for the shoppers" in r.stderr
-        delivered = httpx.get(f"{base}/v1/chains/{keys[0]}").json()[-1]["entry"]["statement"]
+        delivered = httpx.get(f"{base}/v1/chains/{keys[0]}").json()["entries"][-1]["entry"]["statement"]
         assert delivered["type"] == "deliver" and delivered["data"]["recipient"] == commitment
 
         # 4. The tokens as CSV, on stdout and in a private file.

@@ -66,7 +66,7 @@ class CapturedOut(EventOut):
     )
 
 
-class BatchIn(BaseModel):
+class EventBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     # Each event is checked on its own, so that per_event mode can refuse one and keep the rest.
     events: list[dict[str, Any]] = Field(
@@ -137,7 +137,7 @@ def post_event(body: EventIn, caller: CallerDep, ledger: LedgerDep, settings: Se
 
 @router.post(BATCH_PATH, response_model=BatchOut,
              summary="Capture up to 10,000 events: atomic (all or nothing) or per_event")
-def post_batch(body: BatchIn, caller: CallerDep, engine: EngineDep, settings: SettingsDep,
+def post_batch(body: EventBatchIn, caller: CallerDep, engine: EngineDep, settings: SettingsDep,
                response: Response, mode: Literal["atomic", "per_event"] = Query("atomic")):
     # A party's batch, or a consumer's (reviews and complaints with one review token).
     party = get_current_party(caller) if caller.review_token is None else None
@@ -187,12 +187,23 @@ def get_receipt(entry_hash: str, ledger: LedgerDep) -> Response:
     return Response(text, media_type="text/plain; charset=utf-8")
 
 
-@router.get("/v1/chains/{key:path}", response_model=list[EventOut])
+class ChainPage(BaseModel):
+    key: str
+    entries: list[EventOut]
+    next: int | None = Field(description="Pass as `after` for the next page (the last seq shown); "
+                             "null on the last page")
+
+
+@router.get("/v1/chains/{key:path}", response_model=ChainPage, summary="A key's entries in seq order, paged")
 def get_chain(key: str, ledger: LedgerDep,
-              after: int = Query(-1, ge=-1, description="Only entries with seq greater than this"),
+              after: int = Query(-1, ge=-1, description="The `next` of the previous page: only entries with "
+                                 "a greater seq"),
               limit: int = Query(1000, ge=1, le=10000)):
     validate_key(key)
-    return [e.public() for e in ledger.chain(key, after, limit)]
+    entries = ledger.chain(key, after, limit + 1)
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return {"key": key, "entries": [e.public() for e in entries], "next": entries[-1].seq if more else None}
 
 
 @router.get("/v1/log/consistency")

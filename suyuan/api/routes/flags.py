@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from suyuan.api.deps import EngineDep, InspectorParty
-from suyuan.trace.journey.flags import list_flags
+from suyuan.trace.journey.flags import DEFAULT_PAGE, MAX_PAGE, list_flags
 
 router = APIRouter(prefix="/v1/flags", tags=["flags"])
 
@@ -20,8 +20,13 @@ class FlagPublic(BaseModel):
     created: str
 
 
-@router.get("", response_model=list[FlagPublic], summary="Soft flags, newest first (inspectors)")
+class FlagPage(BaseModel):
+    flags: list[FlagPublic]
+    next: int | None = Field(description="Pass as `after` for the next page; null on the last page")
+
+
+@router.get("", response_model=FlagPage, summary="Soft flags, oldest first, paged by id (inspectors)")
 def index(inspector: InspectorParty, engine: EngineDep, code: str | None = None, key: str | None = None,
-          after: int = Query(0, ge=0, description="Only flags with id greater than this"),
-          limit: int = Query(100, ge=1, le=1000)):
+          after: int = Query(0, ge=0, description="The `next` of the previous page: only flags with a greater id"),
+          limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE)):
     return list_flags(engine, code=code, key=key, after=after, limit=limit)

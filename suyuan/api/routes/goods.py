@@ -13,14 +13,15 @@ register statement of a product or batch, `sigs` over those that
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, LedgerDep, SettingsDep
 from suyuan.codes.gs1 import make_key, validate_key
 from suyuan.trace.events import registration
+from suyuan.trace.events.payloads import RegisterBatch, RegisterProduct, event_type, parse_payload
 from suyuan.trace.goods import registry as goods
 
 router = APIRouter(prefix="/v1/goods", tags=["goods"])
@@ -31,11 +32,27 @@ _TIME = Field(default=None, description="RFC 3339 event time; default: the recor
               "Required with a signature")
 
 
+def _register_data(kind: str) -> BeforeValidator:
+    # The register payload checked as POST /v1/events checks it, so the 422 reads the same
+    # ("Invalid data.origin.region for register: expected ...").
+    return BeforeValidator(lambda value: parse_payload(event_type("register"), kind, value)
+                           if isinstance(value, dict) else value)
+
+
+ProductData = Annotated[RegisterProduct, _register_data("product")]
+BatchData = Annotated[RegisterBatch, _register_data("batch")]
+
+
+def _as_sent(data: BaseModel) -> dict[str, Any]:
+    """The payload exactly as the client sent it (the statement it signs): no defaults filled in."""
+    return data.model_dump(exclude_unset=True)
+
+
 class ProductIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str = _ID
     gtin: str = Field(description="GTIN-14 with check digit")
-    data: dict[str, Any] = Field(description="{name, category, priority?, net_weight_g?, brand?}")
+    data: ProductData
     time: str | None = _TIME
     sig: str | None = Field(default=None, description="Ed25519 signature (base64) over the register statement")
 
@@ -45,7 +62,7 @@ class BatchIn(BaseModel):
     id: str = _ID
     gtin: str
     lot: str
-    data: dict[str, Any] = Field(description="{production_date, expiry_date?|shelf_life_days?, origin, seafood?, certificates?}")
+    data: BatchData
     time: str | None = _TIME
     sig: str | None = Field(default=None, description="Ed25519 signature (base64) over the register statement")
 
@@ -104,7 +121,7 @@ def _registered(done, response: Response) -> dict[str, Any]:  # noqa: ANN001
              responses={200: {"model": Registered, "description": "A retry: the original entry"}})
 def register_product(body: ProductIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
                      response: Response):
-    done = registration.register_product(engine, settings, party, body.gtin, body.data, ident=body.id,
+    done = registration.register_product(engine, settings, party, body.gtin, _as_sent(body.data), ident=body.id,
                                          time=body.time, sig=body.sig)
     return _registered(done, response)
 
@@ -113,7 +130,7 @@ def register_product(body: ProductIn, party: CurrentParty, engine: EngineDep, se
              responses={200: {"model": Registered, "description": "A retry: the original entry"}})
 def register_batch(body: BatchIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
                    response: Response):
-    done = registration.register_batch(engine, settings, party, body.gtin, body.lot, body.data,
+    done = registration.register_batch(engine, settings, party, body.gtin, body.lot, _as_sent(body.data),
                                        ident=body.id, time=body.time, sig=body.sig)
     return _registered(done, response)
 

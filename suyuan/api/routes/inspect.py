@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from suyuan.api.deps import EngineDep, InspectorParty, LedgerDep
 from suyuan.codes.gs1 import validate_key
 from suyuan.trace.journey import export
-from suyuan.trace.journey import chains as journey
+from suyuan.trace.journey import evidence
 from suyuan.trace.journey import tracing
 
 router = APIRouter(tags=["inspector"])
@@ -27,14 +27,14 @@ router = APIRouter(tags=["inspector"])
             summary="Server-side verdict on an item's journey: chains, signatures, inclusion in the log")
 def verify(key: str, ledger: LedgerDep) -> dict[str, Any]:
     validate_key(key)
-    return journey.verify_item(ledger, key)
+    return evidence.verify_item(ledger, key)
 
 
 @router.get("/v1/items/{key:path}/bundle",
             summary="Everything needed to verify an item's journey offline (`suyuan verify-bundle`)")
 def bundle(key: str, ledger: LedgerDep) -> dict[str, Any]:
     validate_key(key)
-    return journey.build_bundle(ledger, key).to_json()
+    return evidence.build_bundle(ledger, key).to_json()
 
 
 @router.get("/v1/items/{key:path}/trace",
@@ -48,10 +48,11 @@ def trace_item(key: str, inspector: InspectorParty, engine: EngineDep) -> dict[s
             summary="Forward trace of a batch, paged by item key (inspectors)")
 def trace_batch(key: str, inspector: InspectorParty, engine: EngineDep,
                 limit: int = Query(tracing.DEFAULT_PAGE, ge=1, le=tracing.MAX_PAGE),
-                cursor: str | None = Query(None, max_length=200,
-                                           description="next_cursor of the previous page")) -> Response:
+                after: str | None = Query(None, max_length=200, description="The `next` of the previous page"),
+                cursor: str | None = Query(None, max_length=200, deprecated=True,
+                                           description="Older name of `after`")) -> Response:
     validate_key(key)
-    body = tracing.trace_forward_json(engine, key, limit=limit, cursor=cursor)
+    body = tracing.trace_forward_json(engine, key, limit=limit, after=after if after is not None else cursor)
     return Response(body, media_type="application/json")
 
 

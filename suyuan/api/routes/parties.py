@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import AdminParty, CurrentParty, EngineDep
@@ -66,9 +66,18 @@ def create(body: PartyCreate, admin: AdminParty, engine: EngineDep):
     return party.public() | {"api_key": api_key}
 
 
-@router.get("", response_model=list[PartyPublic], summary="Registered parties and their licences (public)")
-def index(engine: EngineDep, role: Role | None = None):
-    return [p.public() for p in svc.list_parties(engine, role)]
+class PartyPage(BaseModel):
+    parties: list[PartyPublic]
+    next: str | None = Field(description="Pass as `after` for the next page (the last id shown); "
+                             "null on the last page")
+
+
+@router.get("", response_model=PartyPage, summary="Registered parties and their licences, paged by id (public)")
+def index(engine: EngineDep, role: Role | None = None,
+          after: str | None = Query(None, max_length=36, description="The `next` of the previous page"),
+          limit: int = Query(1000, ge=1, le=10000)):
+    parties, following = svc.parties_page(engine, role, after=after, limit=limit)
+    return {"parties": [p.public() for p in parties], "next": following}
 
 
 @router.get("/me", response_model=PartyPublic, summary="The authenticated party")

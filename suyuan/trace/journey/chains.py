@@ -1,196 +1,185 @@
-"""An item's journey as evidence: the server's verdict and the offline bundle.
+"""Which chains make an item's journey, and which of their entries: defined here, once.
 
-The journey of an item (DESIGN.md, "The domain") is its own chain, its
-batch's chain, its product's chain and the chains of every parcel it was
-packed in. Both the verify endpoint and the bundle read those chains' stored
-canonical bytes, their leaf indices and inclusion proofs computed from the
-stored hash tiles against the latest signed checkpoint, and hand them to the
-pure checker `suyuan.ledger.bundle.check_journey` — the same code the offline
-verifier runs, so a raw-SQL edit behind the triggers is named by both.
+An item's journey (DESIGN.md, "The domain") is its own chain, its batch's
+chain, its product's chain and the chains of the parcels it travelled in —
+of a parcel's chain only the part while the item was packed in it: from the
+`pack` that put the item in to the `unpack` that took it out (`while packed`).
+Inside that window, another item's `pack` or `unpack` is not this item's
+event. Windows are decided by chain order (seq), never by event time: an
+offline scanner's clock may lag.
 
-The bundle is as of its checkpoint: it carries each chain's entries that are
-in the checkpointed tree, and the log key signs, for each chain, how many
-there are and the hash of the last (`suyuan.ledger.verify.heads`), so that a bundle
-with an entry removed no longer verifies. Entries recorded after the
-checkpoint stay out (each chain's `later` says how many) until a later bundle.
+The public record (`suyuan.trace.journey.public`), the server's verdict and
+the offline bundle (`suyuan.trace.journey.evidence`) and the inspectors'
+traces (`suyuan.trace.journey.tracing`) all take the journey from here. The
+pure part (`item_journey`, `packed_chain`) decides from recorded state and the
+parcels' packing entries; `journey_chains` reads those for one item, and
+`parcels_of` reads the parcels of many items at once.
 """
 
 from __future__ import annotations
 
-import base64
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from suyuan.errors import InputError, NotFound
-from suyuan.ledger import tilestore
-from suyuan.ledger.verify import proofs
-from suyuan.ledger.verify.bundle import Bundle, BundleChain, BundleEntry, ChainEvidence, EntryEvidence, PartyKey, PartyKeys, check_journey
-from suyuan.ledger.verify.heads import ZERO_HEAD, ChainHead, ChainHeads
-from suyuan.ledger.verify.checkpoint import Checkpoint, open_checkpoint
-from suyuan.ledger.ledger import Ledger
-from suyuan.ledger.models import Entry, Leaf
-from suyuan.ledger.verify.receipt import Receipt
 from suyuan.codes.gs1 import make_key
-from suyuan.trace.goods.registry import contents_t, item_row, key_ref
-from suyuan.trace.parties.models import Party, PartyKey as PartyKeyRow
+from suyuan.errors import InputError, NotFound
+from suyuan.ledger.models import Entry
+from suyuan.trace.goods.registry import contents_t, item_row, items_t, key_ref
 
 entries_t = Entry.__table__
-leaves_t = Leaf.__table__
-parties_t = Party.__table__
-party_keys_t = PartyKeyRow.__table__
 
-MAX_JOURNEY_ENTRIES = 20000
-"""More entries than this in one item's chains is not a journey but a bulk read: use the export."""
+ROLES = ("item", "batch", "product", "parcel")
+PACKING = ("pack", "unpack")
+
+Window = tuple[int, int | None]
+"""First and last seq (inclusive) of a parcel chain while the item was in it; last None: still packed."""
 
 
-def journey_keys(conn: Connection, item_key: str) -> list[tuple[str, str]]:
-    """(role, key) of every chain of the item's journey: item, batch, product, parcels by packing time."""
+@dataclass(frozen=True)
+class JourneyChain:
+    """One chain of a journey; `windows` None means the whole chain belongs to it."""
+
+    role: str  # item | batch | product | parcel
+    key: str
+    windows: tuple[Window, ...] | None = None
+    others: frozenset[int] = frozenset()  # seqs inside a window that pack or unpack other items only
+
+    def includes(self, seq: int) -> bool:
+        """Whether the chain's entry at `seq` is a step of the item's journey."""
+        if self.windows is None:
+            return True
+        if seq in self.others:
+            return False
+        return any(first <= seq and (last is None or seq <= last) for first, last in self.windows)
+
+    def public(self) -> dict[str, Any]:
+        return {"role": self.role, "key": self.key,
+                "while_packed": None if self.windows is None else [list(w) for w in self.windows]}
+
+
+@dataclass(frozen=True)
+class Journey:
+    """The chains of one item's journey: item, batch, product, then parcels in the order first packed."""
+
+    item: str
+    chains: tuple[JourneyChain, ...]
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.chains]
+
+    def chain(self, key: str) -> JourneyChain | None:
+        return next((c for c in self.chains if c.key == key), None)
+
+    def includes(self, key: str, seq: int) -> bool:
+        """Whether entry `key#seq` is a step of the journey (False for a chain not in it)."""
+        chain = self.chain(key)
+        return chain is not None and chain.includes(seq)
+
+
+def statement_of(canonical: bytes) -> dict[str, Any]:
+    """The statement of a stored entry; {} for an odd or legacy one, which is shown with what can be read."""
+    try:
+        st = json.loads(canonical).get("statement")
+    except (ValueError, AttributeError):
+        return {}
+    return st if isinstance(st, dict) else {}
+
+
+def _listed(st: dict[str, Any]) -> list[Any] | None:
+    data = st.get("data") if isinstance(st.get("data"), dict) else {}
+    return data.get("items") if isinstance(data.get("items"), list) else None
+
+
+def packed_chain(item_key: str, parcel_key: str, packing: Iterable[tuple[int, dict[str, Any]]]) -> JourneyChain:
+    """The parcel's chain as a step of the item's journey, from its pack and unpack entries (seq, statement).
+
+    A `pack` listing the item opens a window; an `unpack` listing it, or
+    listing none (everything out), closes it. Other packing entries inside a
+    window concern other items and are left out; entries of other types are
+    in the journey exactly when they fall inside a window.
+    """
+    windows: list[Window] = []
+    others: set[int] = set()
+    opened: int | None = None
+    for seq, st in sorted(packing, key=lambda pair: pair[0]):
+        kind, listed = st.get("type"), _listed(st)
+        if kind == "pack" and listed is not None and item_key in listed:
+            opened = seq if opened is None else opened
+        elif kind == "unpack" and opened is not None and (listed is None or item_key in listed):
+            windows.append((opened, seq))
+            opened = None
+        elif opened is not None and kind in PACKING:
+            others.add(seq)
+    if opened is not None:
+        windows.append((opened, None))
+    return JourneyChain("parcel", parcel_key, tuple(windows), frozenset(others))
+
+
+def item_journey(item_key: str, *, gtin: str, batch_key: str | None, parcels: Iterable[str],
+                 packing: Iterable[tuple[str, int, dict[str, Any]]] = ()) -> Journey:
+    """The journey of an item from its recorded state (pure).
+
+    `parcels` are the parcels it was ever packed in, first packed first;
+    `packing` holds (key, seq, statement) of their entries — any entries, at
+    least every pack and unpack (others are ignored).
+    """
+    parcels = list(dict.fromkeys(parcels))
+    by_parcel: dict[str, list[tuple[int, dict[str, Any]]]] = {p: [] for p in parcels}
+    for key, seq, st in packing:
+        if key in by_parcel and st.get("type") in PACKING:
+            by_parcel[key].append((seq, st))
+    chains = [JourneyChain("item", item_key)]
+    if batch_key:
+        chains.append(JourneyChain("batch", batch_key))
+    chains.append(JourneyChain("product", make_key(gtin=gtin)))
+    chains += [packed_chain(item_key, p, by_parcel[p]) for p in parcels]
+    return Journey(item_key, tuple(chains))
+
+
+def parcels_of(conn: Connection, *where: Any) -> dict[str, list[str]]:
+    """The parcels each item matching `where` (on items or parcel contents) travelled in, first packed first.
+
+    Ties in packing time go by parcel key, so the order is the same on every read.
+    """
+    # Sorted by (packed_at, parcel key), a parcel first appears at its first packing: no GROUP BY
+    # needed (a forward trace reads a whole page of items, and grouping costs a fifth more).
+    rows = conn.execute(
+        select(contents_t.c.item_key, contents_t.c.parcel_key)
+        .select_from(contents_t.join(items_t, items_t.c.key == contents_t.c.item_key)).where(*where)
+        .order_by(contents_t.c.packed_at, contents_t.c.parcel_key)
+    ).all()
+    out: dict[str, list[str]] = {}
+    for item_key, parcel_key in rows:
+        found = out.setdefault(item_key, [])
+        if parcel_key not in found:
+            found.append(parcel_key)
+    return out
+
+
+def require_item_key(item_key: str) -> str:
     ref = key_ref(item_key)
     if ref.kind != "item":
         raise InputError(f"Invalid key {item_key!r}: expected an item key like 01/<gtin>/10/<lot>/21/<serial>, "
                          f"got a {ref.kind} key.", field="key")
+    return item_key
+
+
+def journey_chains(conn: Connection, item_key: str) -> Journey:
+    """The journey of a registered item, read in three indexed queries: InputError or NotFound otherwise."""
+    require_item_key(item_key)
     row = item_row(conn, item_key)
     if row is None:
         raise NotFound(f"No item is registered under {item_key}: check the code, or it may be counterfeit.")
-    keys = [("item", item_key)]
-    if row.batch_key:
-        keys.append(("batch", row.batch_key))
-    keys.append(("product", make_key(gtin=row.gtin)))
-    first_packed = func.min(contents_t.c.packed_at)
-    parcels = conn.execute(
-        select(contents_t.c.parcel_key, first_packed).where(contents_t.c.item_key == item_key)
-        .group_by(contents_t.c.parcel_key).order_by(first_packed, contents_t.c.parcel_key)
-    ).all()
-    keys += [("parcel", p.parcel_key) for p in parcels]
-    return keys
-
-
-@dataclass
-class _Read:
-    keys: list[tuple[str, str]]
-    rows: dict[str, list[Any]]  # key -> rows (canonical, hash, seq, idx) in seq order
-    checkpoint: Any  # the latest checkpoint row
-
-    @property
-    def pending(self) -> list[bytes]:
-        return [bytes(r.hash) for rows in self.rows.values() for r in rows if r.idx is None]
-
-
-def _read(conn: Connection, item_key: str) -> _Read:
-    # The checkpoint first: every entry in its tree was committed with it, so the
-    # entries read next include them all (and maybe newer ones, beyond its size).
-    try:
-        checkpoint = tilestore.latest_checkpoint(conn)
-    except NotFound:
-        checkpoint = None  # a fresh log: everything is pending
-    keys = journey_keys(conn, item_key)
-    wanted = [k for _, k in keys]
-    total = conn.execute(select(func.count()).select_from(entries_t).where(entries_t.c.key.in_(wanted))).scalar()
-    if total > MAX_JOURNEY_ENTRIES:
-        raise InputError(f"Journey of {item_key} too large: expected at most {MAX_JOURNEY_ENTRIES} entries, "
-                         f"got {total}; use GET /v1/exports/kde.csv for bulk records.", field="key")
-    rows: dict[str, list[Any]] = {k: [] for k in wanted}
-    for row in conn.execute(
-        select(entries_t.c.key, entries_t.c.seq, entries_t.c.hash, entries_t.c.canonical, leaves_t.c.idx)
-        .outerjoin(leaves_t, leaves_t.c.entry_id == entries_t.c.id)
-        .where(entries_t.c.key.in_(wanted)).order_by(entries_t.c.key, entries_t.c.seq)
-    ):
-        rows[row.key].append(row)
-    return _Read(keys, rows, checkpoint)
-
-
-def _inclusion_proofs(conn: Connection, indices: list[int], size: int) -> dict[int, tuple[bytes, ...]]:
-    """Inclusion proofs from the stored hash tiles, reading every tile needed in one query."""
-    wanted = sorted({i for i in indices if i < size})
-    ranges = {i: proofs.inclusion_ranges(i, size) for i in wanted}
-    reader = tilestore.TileReader(conn).prefetch([r for rs in ranges.values() for r in rs])
-    return {i: tuple(proofs.range_root(a, b, reader.node) for a, b in rs) for i, rs in ranges.items()}
-
-
-def _parties(conn: Connection, rows: dict[str, list[Any]]) -> dict[str, PartyKeys]:
-    """Names and every key (revoked ones too, with validity) of the parties that acted on the journey."""
-    actors = sorted({r.actor for r in conn.execute(
-        select(entries_t.c.actor).where(entries_t.c.key.in_(list(rows))).distinct()
-    ) if r.actor})
-    if not actors:
-        return {}
-    names = dict(conn.execute(select(parties_t.c.id, parties_t.c.name).where(parties_t.c.id.in_(actors))).all())
-    keys: dict[str, list[PartyKey]] = {a: [] for a in names}
-    for k in conn.execute(select(party_keys_t).where(party_keys_t.c.party_id.in_(list(names)))
-                          .order_by(party_keys_t.c.id)):
-        keys[k.party_id].append(PartyKey(base64.b64decode(k.public_key), k.created, k.revoked))
-    return {pid: PartyKeys(pid, names[pid], tuple(keys[pid])) for pid in names}
-
-
-def verify_item(ledger: Ledger, item_key: str) -> dict[str, Any]:
-    """The server's verdict on an item's journey (see module doc); never trusts a stored hash."""
-    with ledger.engine.connect() as conn:
-        read = _read(conn, item_key)
-        if read.checkpoint is None:
-            checkpoint = Checkpoint(ledger.origin, 0, proofs.EMPTY_ROOT)
-        else:
-            checkpoint = open_checkpoint(read.checkpoint.note, ledger.verifier_key)
-        indices = [r.idx for rows in read.rows.values() for r in rows if r.idx is not None]
-        inclusion = _inclusion_proofs(conn, indices, checkpoint.size)
-        parties = _parties(conn, read.rows)
-    chains = [ChainEvidence(key, role, tuple(
-        EntryEvidence(bytes(r.canonical), r.idx, inclusion.get(r.idx) if r.idx is not None else None,
-                      stored_hash=bytes(r.hash))
-        for r in read.rows[key])) for role, key in read.keys]
-    result = check_journey(chains, checkpoint, parties)
-    problem = result.problem
-    return {
-        "key": item_key,
-        "verdict": result.verdict,
-        "checkpoint_size": checkpoint.size,
-        "checkpoint_root": checkpoint.root_hash.hex(),
-        "entries": sum(len(c.entries) for c in chains),
-        "problem": problem.public() if problem else None,
-        "chains": [c.public() for c in result.chains],
-    }
-
-
-def _head(role: str, key: str, covered: list[Any]) -> ChainHead:
-    """The chain's head as of the checkpoint: `covered` are its entries in the checkpointed tree."""
-    if not covered:
-        return ChainHead(role, key, 0, ZERO_HEAD)
-    # The last seq, not the number of rows: a row deleted behind the triggers
-    # then shows in the bundle as a missing seq rather than a shorter chain.
-    return ChainHead(role, key, covered[-1].seq + 1, bytes(covered[-1].hash).hex())
-
-
-def build_bundle(ledger: Ledger, item_key: str, *, wait: float = 5.0) -> Bundle:
-    """Everything needed to verify the item's journey offline, as of one checkpoint.
-
-    Entries not yet in the log are integrated first (at most `wait` seconds);
-    any still outside the checkpoint stay out of the bundle, counted in their
-    chain's `later`. The log key signs every chain's head as of the checkpoint.
-    """
-    with ledger.engine.connect() as conn:
-        read = _read(conn, item_key)
-    if read.pending and wait > 0:
-        for h in read.pending:
-            if ledger.wait_for_checkpoint(h, timeout=wait) is None:
-                break
-    with ledger.engine.connect() as conn:
-        read = _read(conn, item_key)
-        if read.checkpoint is None:
-            raise NotFound("The log has no checkpoint yet; retry in a second.")
-        note, size = read.checkpoint.note, read.checkpoint.size
-        covered = {key: [r for r in rows if r.idx is not None and r.idx < size] for key, rows in read.rows.items()}
-        inclusion = _inclusion_proofs(conn, [r.idx for rows in covered.values() for r in rows], size)
-        parties = _parties(conn, read.rows)
-
-    def receipt(idx: int) -> str:
-        return Receipt(index=idx, proof=inclusion[idx], checkpoint_note=note).format()
-
-    chains = tuple(
-        BundleChain(key, role, tuple(BundleEntry(bytes(r.canonical), receipt(r.idx)) for r in covered[key]),
-                    later=len(read.rows[key]) - len(covered[key]))
-        for role, key in read.keys)
-    heads = ChainHeads(ledger.origin, size, bytes(read.checkpoint.root), item_key,
-                       tuple(_head(role, key, covered[key]) for role, key in read.keys))
-    return Bundle(item_key, ledger.origin, ledger.verifier_key, note, ledger.signer.sign_chain_heads(heads),
-                  chains, tuple(parties.values()))
+    parcels = parcels_of(conn, contents_t.c.item_key == item_key).get(item_key, [])
+    packing = []
+    if parcels:
+        packing = [(r.key, r.seq, statement_of(r.canonical)) for r in conn.execute(
+            select(entries_t.c.key, entries_t.c.seq, entries_t.c.canonical)
+            .where(entries_t.c.key.in_(parcels), entries_t.c.type.in_(PACKING))
+            .order_by(entries_t.c.key, entries_t.c.seq))]
+    return item_journey(item_key, gtin=row.gtin, batch_key=row.batch_key, parcels=parcels, packing=packing)

@@ -2,39 +2,45 @@
 
 `public_record` gathers, in three indexed reads on one connection, the goods a
 key names (item, batch, product or parcel) with its producer's real-name
-identity and the batch's origin and certificates; the journey (the item's
-chain, its batch's and product's chains, and the chains of the parcels it
-travelled in while packed); and the names of the parties in it. Then how far
-the log has checkpointed those entries, and the warnings. The scan page is the
-busiest page there is, so its statements are built once and each read is one
-round trip.
+identity and the batch's origin and certificates; the journey of an item as
+`suyuan.trace.journey.chains` defines it (its chain, its batch's and
+product's chains, and the chains of the parcels it travelled in, only while
+packed); and the names of the parties in it. Then how far the log has
+checkpointed those entries, and the warnings. The scan page is the busiest
+page there is, so its statements are built once and each read is one round
+trip; the checkpoint size may come from a `CheckpointSize` read at most once a
+second.
 
-Only what a public page may show leaves this module: event data is copied
-field by field from an allow-list per event type, so buyers' orders and
-recipients' commitments never appear, natural persons are masked
-(`suyuan.trace.privacy.masking`) and regions are coarsened to prefecture level.
-Odd or legacy entries are shown with what can be read, never an error.
+Only what a public page may show leaves this module, as
+`suyuan.trace.journey.disclosure` allows: event data field by field from an
+allow-list per event type, natural persons masked, regions coarsened.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import threading
+import time as clock
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 from sqlalchemy import Connection, Engine, bindparam, func, select
 
-from suyuan.ledger.models import Checkpoint, Entry, Leaf
-from suyuan.timestamps import parse_time
-from suyuan.codes.gs1 import make_key
-from suyuan.trace.privacy import masking
 from suyuan.codes import regions
-from suyuan.trace.goods.registry import KeyRef, batches_t, contents_t, items_t, parcels_t, products_t
+from suyuan.codes.gs1 import make_key
+from suyuan.ledger.models import Checkpoint, Entry, Leaf
 from suyuan.trace.events.models import Flag
-from suyuan.trace.parties.models import Party
+from suyuan.trace.goods.registry import KeyRef, batches_t, contents_t, items_t, parcels_t, products_t
+from suyuan.trace.journey import disclosure
+from suyuan.trace.journey.chains import item_journey, statement_of
+from suyuan.trace.journey.disclosure import Event
 from suyuan.trace.journey.scanlog import CLONE_FLAGS, FAR_APART, MANY, ScanStats
+from suyuan.trace.parties.models import Party
+from suyuan.trace.privacy import masking
+
+__all__ = ["CHINA", "CheckpointSize", "Event", "PublicRecord", "Warning", "checkpointed_size", "find",
+           "public_record", "today_in_china"]
 
 entries_t = Entry.__table__
 leaves_t = Leaf.__table__
@@ -45,6 +51,7 @@ flags_t = Flag.__table__
 CHINA = timezone(timedelta(hours=8), "CST")  # China keeps one zone and no daylight saving
 MAX_ENTRIES = 2000  # per page: chains of one item are short; a runaway parcel chain is cut here
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+CHECKPOINT_TTL = 1.0  # seconds: a checkpoint is at most this stale on the page
 
 logger = logging.getLogger(__name__)
 
@@ -55,26 +62,6 @@ class Warning:
 
     code: str  # recalled | expired | inspection_failed | possible_clone | unregistered | invalid
     params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Event:
-    """One journey step as the public sees it."""
-
-    time: datetime | None
-    type: str
-    level: str  # which chain: product | batch | parcel | item
-    key: str
-    seq: int
-    hash: str
-    log_index: int | None
-    actor: str  # public name, masked for persons
-    data: dict[str, Any]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"time": self.time.isoformat() if self.time else None, "type": self.type,
-                "level": self.level, "key": self.key, "seq": self.seq, "hash": self.hash,
-                "log_index": self.log_index, "actor": self.actor, "data": self.data}
 
 
 @dataclass
@@ -122,6 +109,31 @@ class PublicRecord:
 
 def today_in_china(now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(CHINA).date()
+
+
+def checkpointed_size(conn: Connection) -> int:
+    """The size of the latest signed checkpoint; 0 before the first."""
+    return conn.execute(select(func.max(checkpoints_t.c.size))).scalar() or 0
+
+
+class CheckpointSize:
+    """The latest checkpoint size, read at most once every `ttl` seconds (checkpoints only grow)."""
+
+    def __init__(self, ttl: float = CHECKPOINT_TTL) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._value: int | None = None
+        self._at = 0.0
+
+    def get(self, engine: Engine) -> int:
+        now = clock.monotonic()
+        if self._value is not None and now - self._at < self.ttl:
+            return self._value
+        with engine.connect().execution_options(readonly=True) as conn:
+            value = checkpointed_size(conn)
+        with self._lock:
+            self._value, self._at = value, now
+        return value
 
 
 # --- the reads, built once ----------------------------------------------------------------
@@ -224,202 +236,102 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
         if found is None:
             return None
         key, row = found
-        rec = PublicRecord(key=key, kind=ref.kind, ref=ref)
-        chains: dict[str, str] = {}  # key -> level
-        gtin, batch = None, None
-        if ref.kind == "parcel":
-            rec.parcel = {"sscc": ref.sscc, "state": row.state, "items": row.items}
-            chains[key] = "parcel"
-        else:
-            gtin = row.gtin
-            chains[make_key(gtin=gtin)] = "product"
-            if row.p_kind is not None:
-                rec.product = {"gtin": gtin, "name": row.product_name, "category": row.category,
-                               "priority": bool(row.priority), "net_weight_g": row.net_weight_g}
-                rec.producer = _producer(row)
-            if ref.kind != "product" and row.b_key is not None:
-                batch = row
-                chains[row.b_key] = "batch"
-        parcels: set[str] = set()
-        if ref.kind == "item":
-            rec.item = {"serial": row.serial, "state": row.state}
-            chains[key] = "item"
-            # The chains of the parcels it travelled in, while it was packed.
-            parcels = set(row.parcels.split(PARCEL_SEP)) if row.parcels else set()
-            chains |= dict.fromkeys(parcels, "parcel")
-        raw = [(r, _statement(r.canonical)) for r in conn.execute(_CHAINS, {"keys": list(chains)})]
-        if parcels:
-            raw = _while_packed(raw, parcels, key)
-        party_ids = {p for _, st in raw for p in _party_refs(st)}
-        names = {}
-        if party_ids:
-            names = {p.id: masking.public_name(p.kind, p.name)
-                     for p in conn.execute(_NAMES, {"ids": sorted(party_ids)})}
-        flagged: set[str] = set()
-        if ref.kind == "item":
-            flagged = {c for c, raised in zip(CLONE_FLAGS, (row.many_flag, row.far_flag)) if raised}
+        rec = _goods(key, ref, row)
+        levels = _levels(key, ref, row)
+        raw = _journey_entries(conn, key, ref, row, levels)
+        names = _names(conn, raw)
         if checkpoint_size is None:
-            checkpoint_size = conn.execute(select(func.max(checkpoints_t.c.size))).scalar() or 0
-        scans = None
-        if record_check is not None:
-            try:
-                scans = record_check(conn, key)
-                conn.commit()
-            except Exception:  # noqa: BLE001 - a failed scan log must not cost the shopper the page
-                logger.exception("could not log a consumer scan of %s", key)
-                conn.rollback()
-                scans = None
-    rec.scans = scans
+            checkpoint_size = checkpointed_size(conn)
+        rec.scans = _log_check(conn, key, record_check)
     rec.checkpoint_size = checkpoint_size
+    _assemble(rec, row, raw, levels, names, now)
+    return rec
+
+
+def _goods(key: str, ref: KeyRef, row: Any) -> PublicRecord:
+    rec = PublicRecord(key=key, kind=ref.kind, ref=ref)
+    if ref.kind == "parcel":
+        rec.parcel = {"sscc": ref.sscc, "state": row.state, "items": row.items}
+        return rec
+    if row.p_kind is not None:
+        rec.product = {"gtin": row.gtin, "name": row.product_name, "category": row.category,
+                       "priority": bool(row.priority), "net_weight_g": row.net_weight_g}
+        rec.producer = disclosure.producer(row)
+    if ref.kind == "item":
+        rec.item = {"serial": row.serial, "state": row.state}
+    return rec
+
+
+def _parcels(row: Any) -> list[str]:
+    return row.parcels.split(PARCEL_SEP) if row.parcels else []
+
+
+def _levels(key: str, ref: KeyRef, row: Any) -> dict[str, str]:
+    """The chains the page reads, each with its level: an item's are its journey's."""
+    if ref.kind == "parcel":
+        return {key: "parcel"}
+    if ref.kind == "item":
+        journey = item_journey(key, gtin=row.gtin, batch_key=row.b_key, parcels=_parcels(row))
+        return {c.key: c.role for c in journey.chains}
+    levels = {make_key(gtin=row.gtin): "product"}
+    if ref.kind == "batch" and row.b_key is not None:
+        levels[row.b_key] = "batch"
+    return levels
+
+
+def _journey_entries(conn: Connection, key: str, ref: KeyRef, row: Any,
+                     levels: dict[str, str]) -> list[tuple[Any, dict[str, Any]]]:
+    """The chains' entries with their statements; of a parcel's, only those while the item was in it."""
+    raw = [(r, statement_of(r.canonical)) for r in conn.execute(_CHAINS, {"keys": list(levels)})]
+    if ref.kind != "item" or not row.parcels:
+        return raw
+    journey = item_journey(key, gtin=row.gtin, batch_key=row.b_key, parcels=_parcels(row),
+                           packing=((r.key, r.seq, st) for r, st in raw))
+    return [(r, st) for r, st in raw if journey.includes(r.key, r.seq)]
+
+
+def _names(conn: Connection, raw: list[tuple[Any, dict[str, Any]]]) -> dict[str, str]:
+    party_ids = {p for _, st in raw for p in disclosure.party_refs(st)}
+    if not party_ids:
+        return {}
+    return {p.id: masking.public_name(p.kind, p.name) for p in conn.execute(_NAMES, {"ids": sorted(party_ids)})}
+
+
+def _log_check(conn: Connection, key: str, record_check: RecordCheck | None) -> ScanStats | None:
+    if record_check is None:
+        return None
+    try:
+        scans = record_check(conn, key)
+        conn.commit()
+        return scans
+    except Exception:  # noqa: BLE001 - a failed scan log must not cost the shopper the page
+        logger.exception("could not log a consumer scan of %s", key)
+        conn.rollback()
+        return None
+
+
+def _assemble(rec: PublicRecord, row: Any, raw: list[tuple[Any, dict[str, Any]]], levels: dict[str, str],
+              names: dict[str, str], now: datetime | None) -> None:
     # A hidden review leaves the page; the inspector's hide_review stays in its place, with its reason,
     # so a shopper sees that a review was hidden and why.
     hidden = {str(st.get("data", {}).get("review")) for _, st in raw if st.get("type") == "hide_review"}
     shown = [(r, st) for r, st in raw if not (st.get("type") == "review" and r.hash.hex() in hidden)]
     # Event time first; recording order (entry id) breaks ties, since clients send whole seconds.
-    events = [(_event(r, st, chains[r.key], names), r.id) for r, st in shown]
+    events = [(disclosure.event(r, st, levels[r.key], names), r.id) for r, st in shown]
     events.sort(key=lambda pair: (pair[0].time or EPOCH, pair[1]))
     rec.events = [e for e, _ in events]
-    rec.pending = sum(1 for e in rec.events if e.log_index is None or e.log_index >= checkpoint_size)
+    rec.pending = sum(1 for e in rec.events if e.log_index is None or e.log_index >= rec.checkpoint_size)
+    batch = row if rec.kind in ("item", "batch") and row.b_key is not None else None
     if batch is not None:
-        rec.batch = _batch(batch, raw)
-    if scans is not None and scans.checkers is not None:
+        rec.batch = disclosure.batch(batch, raw)
+    flagged: set[str] = set()
+    if rec.kind == "item":
+        flagged = {c for c, raised in zip(CLONE_FLAGS, (row.many_flag, row.far_flag)) if raised}
+    if rec.scans is not None and rec.scans.checkers is not None:
         flagged.add(MANY)
-    if scans is not None and scans.far_at is not None:
+    if rec.scans is not None and rec.scans.far_at is not None:
         flagged.add(FAR_APART)
     _warn(rec, batch, flagged, now)
-    return rec
-
-
-def _statement(canonical: bytes) -> dict[str, Any]:
-    try:
-        st = json.loads(canonical).get("statement")
-    except (ValueError, AttributeError):
-        return {}
-    return st if isinstance(st, dict) else {}
-
-
-def _time(st: dict[str, Any]) -> datetime | None:
-    try:
-        return parse_time(st.get("time"))
-    except ValueError:
-        return None
-
-
-def _while_packed(raw: list[tuple[Any, dict[str, Any]]], parcels: set[str], item_key: str) -> list:
-    """Keep a parcel's entries only from the pack that put the item in to the unpack that took it out.
-
-    Decided by chain order (seq), not by event time: an offline scanner's clock may lag.
-    """
-    out, inside = [], dict.fromkeys(parcels, False)
-    for r, st in raw:
-        if r.key not in parcels:
-            out.append((r, st))
-            continue
-        data = st.get("data") if isinstance(st.get("data"), dict) else {}
-        listed = data.get("items") if isinstance(data.get("items"), list) else None
-        if st.get("type") == "pack" and listed is not None and item_key in listed:
-            inside[r.key] = True
-            out.append((r, st))
-        elif st.get("type") == "unpack" and inside[r.key] and (listed is None or item_key in listed):
-            inside[r.key] = False
-            out.append((r, st))
-        elif inside[r.key] and st.get("type") not in ("pack", "unpack"):
-            out.append((r, st))
-    return out
-
-
-def _party_refs(st: dict[str, Any]) -> list[str]:
-    data = st.get("data") if isinstance(st.get("data"), dict) else {}
-    refs = [st.get("actor"), data.get("seller"), data.get("courier")]
-    return [r for r in refs if isinstance(r, str) and not r.startswith("consumer:")]
-
-
-def _producer(row: Any) -> dict[str, Any]:
-    licences = row.licences if isinstance(row.licences, list) else []
-    return {"name": masking.public_name(row.p_kind, row.p_name), "kind": row.p_kind,
-            "uscc": row.uscc, "status": row.p_status,
-            "licences": [{k: lic.get(k) for k in ("type", "number", "valid_from", "valid_to") if lic.get(k)}
-                         for lic in licences if isinstance(lic, dict)]}
-
-
-# Fields a public page may show, per event type; anything else in `data` stays in the ledger.
-PUBLIC_FIELDS = {
-    "register": ("name", "category", "brand", "net_weight_g", "production_date", "expiry_date",
-                 "quantity"),
-    "list": ("price", "currency", "platform", "shop"),
-    "sell": ("price", "currency"),
-    "dispatch": (),
-    "transit": ("hub", "action"),
-    "deliver": ("signed_by",),
-    "review": ("rating", "text"),
-    "complain": ("category",),
-    "inspect": ("result", "sampling", "lab_report_sha256", "note"),
-    "recall": ("reason",),
-    "recall_lifted": ("reason",),
-    "hide_review": ("review", "reason"),  # the inspector's public reason; the review itself is not shown
-}
-REGION_FIELDS = ("region", "from_region", "to_region")
-
-
-def _event(row: Any, st: dict[str, Any], level: str, names: dict[str, str]) -> Event:
-    kind = str(st.get("type", ""))
-    data = st.get("data") if isinstance(st.get("data"), dict) else {}
-    shown: dict[str, Any] = {k: data[k] for k in PUBLIC_FIELDS.get(kind, ()) if isinstance(data.get(k), (str, int))}
-    for name in REGION_FIELDS:
-        code = regions.coarse(data.get(name)) if isinstance(data.get(name), str) else None
-        if code:
-            shown[name] = code
-            shown[name + "_name"] = regions.name(code)
-    if kind == "register" and isinstance(data.get("origin"), dict):
-        shown["origin"] = _origin(data["origin"])
-    for who in ("seller", "courier"):
-        if isinstance(data.get(who), str):
-            shown[who] = names.get(data[who], "")
-    if kind == "pack":
-        shown["parcel"] = row.key.split("/")[-1] if level == "parcel" else None
-    actor = st.get("actor")
-    if isinstance(actor, str) and actor.startswith("consumer:"):
-        public_actor = masking.mask_consumer(actor)
-    else:
-        public_actor = names.get(actor, "") if isinstance(actor, str) else ""
-    return Event(_time(st), kind, level, row.key, row.seq, row.hash.hex(), row.idx, public_actor, shown)
-
-
-def _origin(origin: dict[str, Any]) -> dict[str, Any]:
-    out = {k: origin[k] for k in ("region", "place", "lat", "lon") if isinstance(origin.get(k), str)}
-    if regions.is_region(out.get("region")):
-        out["region_name"] = regions.name(out["region"])
-    return out
-
-
-def _batch(row: Any, raw: list[tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "key": row.b_key, "lot": row.lot, "production_date": row.production_date.isoformat(),
-        "expiry_date": row.expiry_date.isoformat() if row.expiry_date else None,
-        "origin": {"region": row.origin_region, "region_name": regions.name(row.origin_region)},
-        "recalled": bool(row.recalled),
-    }
-    for r, st in raw:
-        if r.key != row.b_key:
-            continue
-        data = st.get("data") if isinstance(st.get("data"), dict) else {}
-        if st.get("type") == "register":
-            if isinstance(data.get("origin"), dict):
-                out["origin"] = _origin(data["origin"])
-            seafood = data.get("seafood")
-            if isinstance(seafood, dict):
-                out["seafood"] = {k: seafood[k] for k in ("catch_area", "vessel", "farm", "landing_date")
-                                  if isinstance(seafood.get(k), str)}
-            certs = data.get("certificates")
-            if isinstance(certs, list):
-                out["certificates"] = [{"name": c.get("name"), "sha256": c.get("sha256")}
-                                       for c in certs if isinstance(c, dict)]
-            if isinstance(data.get("quantity"), int):
-                out["quantity"] = data["quantity"]
-        elif st.get("type") == "recall":
-            out["recall_reason"] = data.get("reason") if isinstance(data.get("reason"), str) else ""
-            out["recalled_at"] = st.get("time")
-    return out
 
 
 def _warn(rec: PublicRecord, batch: Any, clone_reasons: set[str], now: datetime | None) -> None:

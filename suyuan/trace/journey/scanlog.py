@@ -27,6 +27,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable
 
 from sqlalchemy import Connection, Engine, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -153,6 +154,20 @@ def record_scan(conn: Connection, settings: Settings, key: str, region: str | No
     if watch and checker is not None and row.count >= settings.scan_clone_count:
         checkers = _many_checkers(conn, settings, key, checker, row.count, now)
     return ScanStats(row.count, row.first_at, row.first_region, far_at, far_detail, checkers)
+
+
+def consumer_check(settings: Settings, salt: bytes, address: str, region: str | None, *,
+                   watch: bool) -> Callable[[Connection, str], ScanStats]:
+    """The `record_check` of a public record: log one check by the client at `address`, at the time it runs.
+
+    The address leaves this function only as today's `checker_id` under `salt`.
+    """
+    def check(conn: Connection, key: str) -> ScanStats:
+        now = datetime.now(UTC)
+        return record_scan(conn, settings, key, region, now, checker=checker_id(salt, address, china_day(now)),
+                           watch=watch)
+
+    return check
 
 
 def _many_checkers(conn: Connection, settings: Settings, key: str, checker: str, count: int,

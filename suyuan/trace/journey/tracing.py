@@ -1,13 +1,15 @@
 """Tracing a batch forward and an item backward, for inspectors (来源可查、去向可追).
 
-Forward: from a batch to every item, its parcels, its merchant, the region it
-was delivered to and where it stands now. Large batches are paged by item
-key (keyset pagination: `cursor` is the last key of the previous page), so a
-page costs the same on the first and the hundredth call.
+Forward: from a batch to every item, its parcels (those of its journey,
+`suyuan.trace.journey.chains`), its merchant, the region it was delivered to
+and where it stands now. Large batches are paged by item key, ascending
+(keyset pagination: `after` is the `next` of the previous page, the last key
+it held), so a page costs the same on the first and the hundredth call.
 
 Backward: from an item to its batch (origin, catch or farm record, dates,
 certificates), its product and the producer's real-name identity and
-licences, plus the inspections and recalls recorded on any of them. suyuan
+licences, plus the inspections and recalls recorded on the chains of its
+journey (a parcel's only while the item was packed in it). suyuan
 has no transformation events, so an item's inputs are what its batch record
 names: the origin and the certificates (by their SHA-256).
 
@@ -28,7 +30,8 @@ from sqlalchemy import Connection, Engine, func, select
 from suyuan.errors import InputError, NotFound
 from suyuan.ledger.models import Entry
 from suyuan.codes.gs1 import make_key
-from suyuan.trace.goods.registry import batch_row, contents_t, item_row, items_t, key_ref, product_row
+from suyuan.trace.goods.registry import batch_row, item_row, items_t, key_ref, product_row
+from suyuan.trace.journey.chains import journey_chains, parcels_of
 from suyuan.trace.parties.models import Party
 
 entries_t = Entry.__table__
@@ -63,19 +66,23 @@ def _batch_key(key: str) -> str:
     return key
 
 
-def _page_args(limit: int, cursor: str | None) -> None:
+def _page_args(limit: int, after: str | None) -> None:
     if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InputError(f"Invalid limit: expected 1 to {MAX_PAGE}, got {limit!r}; page with cursor.",
+        raise InputError(f"Invalid limit: expected 1 to {MAX_PAGE}, got {limit!r}; page with after.",
                          field="limit")
-    if cursor is not None and (not cursor or len(cursor) > 200):
-        raise InputError("Invalid cursor: expected the next_cursor of the previous page.", field="cursor")
+    if after is not None and (not after or len(after) > 200):
+        raise InputError("Invalid after: expected the next of the previous page.", field="after")
 
 
 def trace_forward(engine: Engine, batch_key: str, *, limit: int = DEFAULT_PAGE,
-                  cursor: str | None = None) -> dict[str, Any]:
-    """One page of a batch's forward trace (see module doc); `next_cursor` is None on the last page."""
+                  after: str | None = None) -> dict[str, Any]:
+    """One page of a batch's forward trace (see module doc); `next` is None on the last page.
+
+    `next_cursor` repeats `next` for clients of the first version, which paged with `cursor`.
+    """
     _batch_key(batch_key)
-    _page_args(limit, cursor)
+    _page_args(limit, after)
+    cursor = after
     with engine.connect() as conn:
         batch = batch_row(conn, batch_key)
         if batch is None:
@@ -95,16 +102,8 @@ def trace_forward(engine: Engine, batch_key: str, *, limit: int = DEFAULT_PAGE,
         parcels: dict[str, list[str]] = {}
         if rows:
             # Bounded by the page's key range, so the index on batch items does the work.
-            for item_key, parcel_key in conn.execute(
-                select(contents_t.c.item_key, contents_t.c.parcel_key)
-                .join(items_t, items_t.c.key == contents_t.c.item_key)
-                .where(items_t.c.batch_key == batch_key, items_t.c.key >= rows[0].key,
-                       items_t.c.key <= rows[-1].key)
-                .order_by(contents_t.c.packed_at, contents_t.c.id)
-            ).all():
-                found = parcels.setdefault(item_key, [])
-                if parcel_key not in found:
-                    found.append(parcel_key)
+            parcels = parcels_of(conn, items_t.c.batch_key == batch_key, items_t.c.key >= rows[0].key,
+                                 items_t.c.key <= rows[-1].key)
         names = _names(conn, {batch.owner} | {r.seller for r in rows} | {r.courier for r in rows})
     # Plain tuple unpacking and inlined helpers: this loop is the cost of a 10,000-item page.
     items = []
@@ -124,6 +123,7 @@ def trace_forward(engine: Engine, batch_key: str, *, limit: int = DEFAULT_PAGE,
         "totals": {"items": sum(by_state.values()), "by_state": by_state},
         "parties": names,
         "items": items,
+        "next": rows[-1].key if more else None,
         "next_cursor": rows[-1].key if more else None,
     }
 
@@ -142,26 +142,20 @@ def _register_data(conn: Connection, key: str) -> dict[str, Any]:
 
 def trace_backward(engine: Engine, item_key: str) -> dict[str, Any]:
     """Where an item came from: batch, product, producer (real name, licences), inputs, inspections, recalls."""
-    ref = key_ref(item_key)
-    if ref.kind != "item":
-        raise InputError(f"Invalid key {item_key!r}: expected an item key like 01/<gtin>/10/<lot>/21/<serial>, "
-                         f"got a {ref.kind} key.", field="key")
     with engine.connect() as conn:
+        journey = journey_chains(conn, item_key)  # InputError for another kind of key, NotFound if unregistered
         item = item_row(conn, item_key)
-        if item is None:
-            raise NotFound(f"No item is registered under {item_key}: check the code, or it may be counterfeit.")
         product = product_row(conn, item.gtin)
         batch = batch_row(conn, item.batch_key) if item.batch_key else None
         product_key = make_key(gtin=item.gtin)
-        keys = [k for k in (item_key, item.batch_key, product_key) if k]
         producer = conn.execute(select(parties_t).where(parties_t.c.id == product.owner)).first()
         batch_data = _register_data(conn, item.batch_key) if item.batch_key else {}
         product_data = _register_data(conn, product_key)
-        events = conn.execute(
-            select(entries_t.c.key, entries_t.c.hash, entries_t.c.type, entries_t.c.canonical)
-            .where(entries_t.c.key.in_(keys), entries_t.c.type.in_(("inspect", "recall", "recall_lifted")))
+        events = [e for e in conn.execute(
+            select(entries_t.c.key, entries_t.c.seq, entries_t.c.hash, entries_t.c.type, entries_t.c.canonical)
+            .where(entries_t.c.key.in_(journey.keys), entries_t.c.type.in_(("inspect", "recall", "recall_lifted")))
             .order_by(entries_t.c.id)
-        ).all()
+        ) if journey.includes(e.key, e.seq)]
         names = _names(conn, {item.seller} | {json.loads(e.canonical)["statement"].get("actor") for e in events})
     inspections, recalls = [], []
     for e in events:

@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, literal, select, update
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -224,6 +224,20 @@ def list_parties(engine: Engine, role: str | None = None) -> list[PartyView]:
         rows = conn.execute(select(parties_t).order_by(parties_t.c.created, parties_t.c.id)).all()
     views = [_view(r) for r in rows]
     return [v for v in views if role is None or role in v.roles]
+
+
+def parties_page(engine: Engine, role: str | None = None, *, after: str | None = None,
+                 limit: int = 1000) -> tuple[list[PartyView], str | None]:
+    """One page of parties by id, ascending, and the `next` id to page `after` (None on the last page)."""
+    query = select(parties_t).order_by(parties_t.c.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(parties_t.c.id > after)
+    if role is not None:  # roles are stored comma-separated
+        query = query.where((literal(",") + parties_t.c.roles + literal(",")).like(f"%,{role},%"))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    views = [_view(r) for r in rows[:limit]]
+    return views, views[-1].id if len(rows) > limit else None
 
 
 def create_party(

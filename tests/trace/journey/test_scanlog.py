@@ -38,13 +38,13 @@ def test_many_checkers_are_counted_within_the_window_and_flagged_once_per_window
     assert check(engine, settings, "b", T0 + timedelta(minutes=11)).checkers is None  # b again: still two
     assert check(engine, settings, "c", T0 + timedelta(minutes=20)).checkers == 3
     assert check(engine, settings, "d", T0 + timedelta(minutes=30)).checkers is None  # flagged in this window
-    assert [f["code"] for f in list_flags(engine, key=KEY)] == ["consumer_checks_many"]
+    assert [f["code"] for f in list_flags(engine, key=KEY)["flags"]] == ["consumer_checks_many"]
     # Two hours later every earlier check and the flag are out of the window: e, f, g make three again.
     later = T0 + timedelta(minutes=140)
     for i, who in enumerate("ef"):
         assert check(engine, settings, who, later + timedelta(minutes=i)).checkers is None
     assert check(engine, settings, "g", later + timedelta(minutes=5)).checkers == 3
-    assert [f["code"] for f in list_flags(engine, key=KEY)] == ["consumer_checks_many"] * 2
+    assert [f["code"] for f in list_flags(engine, key=KEY)["flags"]] == ["consumer_checks_many"] * 2
 
 
 def test_two_provinces_are_flagged_once_per_window_and_the_page_signal_stays(engine):
@@ -52,10 +52,10 @@ def test_two_provinces_are_flagged_once_per_window_and_the_page_signal_stays(eng
     check(engine, settings, "a", T0, "320706")
     assert check(engine, settings, "b", T0 + timedelta(minutes=30), "440305").far_at == T0 + timedelta(minutes=30)
     check(engine, settings, "a", T0 + timedelta(minutes=40), "320706")
-    assert len(list_flags(engine, key=KEY)) == 1
+    assert len(list_flags(engine, key=KEY)["flags"]) == 1
     # Far apart in time: not a signal, but the first one stays on the page.
     assert check(engine, settings, "b", T0 + timedelta(minutes=200), "440305").far_at == T0 + timedelta(minutes=30)
-    assert len(list_flags(engine, key=KEY)) == 1
+    assert len(list_flags(engine, key=KEY)["flags"]) == 1
     check(engine, settings, "a", T0 + timedelta(minutes=230), "320706")  # a new window, a new flag
-    details = [f["detail"] for f in list_flags(engine, key=KEY)]
+    details = [f["detail"] for f in list_flags(engine, key=KEY)["flags"]]
     assert len(details) == 2 and "region 440300" in details[0] and "region 320700" in details[0]

@@ -101,11 +101,13 @@ def _key_time(value: str | None, where: str) -> datetime | None:
 
 
 def _need(obj: Any, name: str, kind: type, where: str) -> Any:
+    """`obj[name]`, of type `kind`; `where` is the path of `obj` in the bundle ("" at the top)."""
     if not isinstance(obj, dict) or name not in obj:
-        raise BundleError(f"bundle {where}: missing field {name!r}")
+        raise BundleError(f"bundle{' ' + where if where else ''}: missing field {name!r}")
     value = obj[name]
     if not isinstance(value, kind):
-        raise BundleError(f"bundle {where}.{name}: expected {kind.__name__}, got {type(value).__name__}")
+        path = f"{where}.{name}" if where else name
+        raise BundleError(f"bundle {path}: expected {kind.__name__}, got {type(value).__name__}")
     return value
 
 

@@ -160,7 +160,7 @@ def _check_signature(entry: ParsedEntry, parties: Mapping[str, PartyKeys]) -> st
     if sig is None:
         return "sig is not base64 of a 64-byte Ed25519 signature"
     try:
-        recorded = None if entry.recorded is None else parse_time(entry.recorded, "recorded")
+        recorded = None if entry.recorded is None else parse_time(entry.recorded, "recorded", assume_utc=True)
     except ValueError:
         return f"recorded time {entry.recorded!r} is not an RFC 3339 timestamp"
     found = signatures.signer([key.public_key for key in party.keys], entry.statement, sig)

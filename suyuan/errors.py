@@ -77,6 +77,26 @@ class TimeFormatError(InputError, ValueError):
                          f"2026-11-27T08:00:00Z, got {shown!r}.", field=field)
 
 
+class BadRequest(InputError):
+    """A request that breaks the standard it follows (400): an EPCIS query parameter, a malformed document."""
+
+
+class SchemaViolation(BadRequest):
+    """A document breaks the JSON schema of the standard it claims to follow (400): `field` is a JSON pointer."""
+
+
+class TooLarge(InputError):
+    """A request over one of the server's limits (413): a document with too many events."""
+
+
+class NotAcceptable(InputError):
+    """A request for a version or format the server does not speak (406), e.g. `GS1-EPCIS-Version: 1.2`."""
+
+
+class UnsupportedMediaType(InputError):
+    """A body of a media type the endpoint does not take (415)."""
+
+
 class NotFound(SuyuanError):
     """The thing asked for does not exist (404)."""
 

@@ -12,9 +12,10 @@ from starlette.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api import errors
-from suyuan.api.routes import codes, events, feedback, flags, goods, inspect, labels, log, parties, people, reviews
-from suyuan.api.routes import resolver, scans
+from suyuan.api.routes import codes, epcis, events, feedback, flags, goods, inspect, labels, log, parties
+from suyuan.api.routes import people, resolver, reviews, scans
 from suyuan.config import Settings, get_settings
+from suyuan.epcis.service import EpcisService
 from suyuan.ledger.ledger import Ledger
 from suyuan.runtime import open_ledger
 
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     async def lifespan(app: FastAPI):  # noqa: ANN202
         ledger = open_ledger(settings)
         app.state.ledger = ledger
+        app.state.epcis = EpcisService(ledger.engine, settings, background=integrate)
         integrator = None
         if integrate:
             integrator = Integrator(ledger, settings.integrate_interval, settings.integrate_batch)
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
         finally:
             if integrator:
                 integrator.stop()
+            app.state.epcis.stop()
             ledger.engine.dispose()
 
     app = FastAPI(
@@ -125,7 +128,8 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        paths={events.BATCH_PATH: settings.max_batch_body_bytes,
                               goods.SERIALISE_PATH: settings.max_batch_body_bytes,
-                              scans.DECODE_PATH: settings.max_image_bytes})
+                              scans.DECODE_PATH: settings.max_image_bytes,
+                              epcis.CAPTURE_PATH: settings.max_batch_body_bytes})
     errors.install(app)
     app.include_router(log.router)
     app.include_router(events.router)
@@ -139,6 +143,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.include_router(labels.router)
     app.include_router(scans.router)
     app.include_router(feedback.router)
+    app.include_router(epcis.router)
     app.mount("/static", StaticFiles(packages=[("suyuan.api", "static")]), name="static")
     # Keep last: the resolver's Digital Link paths (/01/..., /00/...) must not shadow /v1 or /log.
     app.include_router(resolver.router)

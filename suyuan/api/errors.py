@@ -11,13 +11,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from suyuan.errors import (
+    BadRequest,
     Conflict,
     Forbidden,
     InputError,
     NotFound,
     RuleViolation,
+    NotAcceptable,
     SuyuanError,
+    TooLarge,
     Unauthorized,
+    UnsupportedMediaType,
     VerificationError,
 )
 from suyuan.trace.privacy.vault import Erased
@@ -26,6 +30,10 @@ STATUS = (
     (Unauthorized, 401),
     (Forbidden, 403),
     (RuleViolation, 409),  # a valid request the recorded state does not allow
+    (BadRequest, 400),  # an EPCIS document or query that breaks the standard (EPCIS REST binding)
+    (TooLarge, 413),
+    (NotAcceptable, 406),
+    (UnsupportedMediaType, 415),
     (InputError, 422),
     (Erased, 410),  # a NotFound whose data existed and was destroyed for good
     (NotFound, 404),

@@ -96,7 +96,7 @@ EVENT_LABELS = {
         "assign": "指定销售商", "list": "上架销售", "sell": "售出", "pack": "装箱", "unpack": "拆箱",
         "dispatch": "发货揽收", "transit": "运输中转", "deliver": "签收", "review": "消费者评价",
         "complain": "消费者投诉", "return": "退货", "inspect": "检验", "recall": "召回",
-        "recall_lifted": "解除召回", "hide_review": "评价已隐藏",
+        "recall_lifted": "解除召回", "hide_review": "评价已隐藏", "epcis": "EPCIS 事件",
     },
     "en": {
         ("register", "product"): "Product registered", ("register", "batch"): "Batch registered",
@@ -105,6 +105,7 @@ EVENT_LABELS = {
         "transit": "In transit", "deliver": "Delivered", "review": "Consumer review",
         "complain": "Consumer complaint", "return": "Returned", "inspect": "Inspection",
         "recall": "RECALL", "recall_lifted": "Recall lifted", "hide_review": "Review hidden",
+        "epcis": "EPCIS event",
     },
 }
 

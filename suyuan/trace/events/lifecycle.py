@@ -130,6 +130,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("recall_lifted", "batch", (B.RECALLED,), B.ACTIVE, "not_recalled",
        "Batch {key} is not recalled: expected a recalled batch to lift."),
 )  # fmt: skip
+# Events that check no state and change none: allowed on goods in any state, and on goods not recorded
+# (a generic EPCIS event, `suyuan.trace.events.handlers.epcis`).
+STATELESS: tuple[str, ...] = ("epcis",)
 _BY_EVENT: dict[tuple[str, str], Transition] = {(t.event, t.kind): t for t in TRANSITIONS}
 assert len(_BY_EVENT) == len(TRANSITIONS), "one transition per event and kind"
 
@@ -189,6 +192,7 @@ def table_rows() -> list[tuple[str, str, str, str, str]]:
         refused = f"`{t.rule}`" + "".join(
             f" (`{r.rule}` when {', '.join(f'`{s}`' for s in r.states)})" for r in t.refusals)
         rows.append((f"`{t.event}`", t.kind, states, new, refused))
+    rows += [(f"`{event}`", "any", f"any, {NOT_RECORDED}", UNCHANGED, "never") for event in STATELESS]
     return rows
 
 

@@ -46,8 +46,30 @@ LongText = Annotated[str, Field(min_length=1, max_length=2000)]
 Grams = Annotated[int, Field(gt=0, le=10**9)]
 
 
+class EpcisKept(BaseModel):
+    """What an EPCIS 2.0 event held beyond a typed event's fields, kept so it is given back exactly.
+
+    Written by `suyuan.epcis` (see its `kept` module): `event` holds fields
+    verbatim, `drop` the fields the typed event's own EPCIS form has but the
+    captured event had not, `epcs` this chain's EPCs as `[field, index, value]`,
+    `sizes` how many each EPC field held, `numbers` JSON pointers (into this
+    object) of numbers kept as decimal strings (the ledger takes no floats), and
+    `context` the namespace prefixes the event's extensions use.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    event: dict[str, Any] = {}
+    drop: list[str] = []
+    epcs: list[list[Any]] = []
+    sizes: dict[str, int] = {}
+    numbers: list[str] = []
+    context: dict[str, str] = {}
+
+
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+    epcis: EpcisKept | None = Field(default=None, description="set by EPCIS capture: what the EPCIS event "
+                                    "held beyond this event's fields, kept to give it back exactly")
 
 
 CATEGORIES = {
@@ -200,6 +222,13 @@ class HideReview(Payload):
     reason: LongText
 
 
+class Epcis(EpcisKept):
+    """An EPCIS 2.0 event with no typed counterpart, recorded whole on each EPC's chain (`suyuan.epcis`)."""
+
+    event: dict[str, Any]
+    sizes: dict[str, int]
+
+
 # --- the vocabulary ----------------------------------------------------------------
 
 TOKEN_HOLDER = "consumer"  # review and complain are appended with a review token, not an API key
@@ -211,9 +240,9 @@ class EventType:
     roles: tuple[str, ...]
     keys: tuple[str, ...]  # product | batch | item | parcel
     bizstep: str | None
-    payloads: dict[str, type[Payload]]
+    payloads: dict[str, type[BaseModel]]
 
-    def payload_model(self, kind: str) -> type[Payload]:
+    def payload_model(self, kind: str) -> type[BaseModel]:
         return self.payloads.get(kind) or self.payloads["*"]
 
 
@@ -240,6 +269,9 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in (
     _t("recall", ["inspector"], ["batch"], None, Recall),
     _t("recall_lifted", ["inspector"], ["batch"], None, RecallLifted),
     _t("hide_review", ["inspector"], ["item"], None, HideReview),
+    # Changes no state; "other" is any GS1 key but a GTIN or SSCC (a GLN, GIAI, GRAI, ...).
+    _t("epcis", ["producer", "merchant", "platform", "courier", "inspector"],
+       ["product", "batch", "item", "parcel", "other"], None, Epcis),
 )}  # fmt: skip
 
 
@@ -266,7 +298,7 @@ def _a(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
-def parse_payload(spec: EventType, kind: str, data: dict[str, Any]) -> Payload:
+def parse_payload(spec: EventType, kind: str, data: dict[str, Any]) -> BaseModel:
     """Validate `data` for an event of `spec` on a key of `kind`; InputError names the field."""
     if kind not in spec.keys:
         raise InputError(

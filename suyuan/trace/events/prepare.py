@@ -26,6 +26,7 @@ from suyuan.trace.events import rules
 from suyuan.trace.events.caller import Lookups, check_caller
 from suyuan.trace.events.context import Ctx
 from suyuan.trace.events.handlers import HANDLERS
+from suyuan.trace.events.handlers.epcis import epcis_ref
 from suyuan.trace.events.models import Flag
 from suyuan.trace.goods.registry import KeyRef, batch_row, item_row, key_ref, parcel_row, product_row
 from suyuan.trace.parties.registry import PartyView
@@ -91,9 +92,7 @@ def prepare(conn: Connection, settings: Settings, statement: dict[str, Any], sig
     now = now or datetime.now(UTC)
     check_statement(statement)
     canonical(statement)  # refuses floats and huge integers, naming the field
-    validate_key(statement["key"])
-    spec = ev.event_type(statement["type"])
-    ref = key_ref(statement["key"])
+    spec, ref = _subject(statement)
     statement, digest = check_caller(conn, spec, statement, sig, party, review_token, batch)
     payload = ev.parse_payload(spec, ref.kind, statement["data"])
     found = _retry(conn, ref, statement, sig, batch)
@@ -108,6 +107,14 @@ def prepare(conn: Connection, settings: Settings, statement: dict[str, Any], sig
     if batch is not None:
         batch.prepared[statement["id"]] = statement_digest(statement, sig)
     return Prepared(statement, sig, now, ctx)
+
+
+def _subject(statement: dict[str, Any]) -> tuple[ev.EventType, KeyRef]:
+    """The event type and what its key names; a generic `epcis` event may name any GS1 key."""
+    if statement["type"] == "epcis":
+        return ev.event_type("epcis"), epcis_ref(statement["key"])
+    validate_key(statement["key"])
+    return ev.event_type(statement["type"]), key_ref(statement["key"])
 
 
 def _retry(conn: Connection, ref: KeyRef, statement: dict[str, Any], sig: str | None,
@@ -151,5 +158,5 @@ def lock(conn: Connection, ref: KeyRef) -> None:
         parcel_row(conn, ref.key, lock=True)
     elif ref.kind == "batch":
         batch_row(conn, ref.key, lock=True)
-    else:
+    elif ref.kind == "product":
         product_row(conn, ref.gtin, lock=True)

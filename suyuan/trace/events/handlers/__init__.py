@@ -9,7 +9,7 @@ from typing import Callable
 
 from suyuan.trace.events import payloads as ev
 from suyuan.trace.events.context import Ctx
-from suyuan.trace.events.handlers import consumer, goods, inspection, logistics
+from suyuan.trace.events.handlers import consumer, epcis, goods, inspection, logistics
 
 HANDLERS: dict[str, Callable[[Ctx], None]] = {
     "register": goods.register, "assign": goods.assign, "list": goods.list_, "sell": goods.sell,
@@ -17,6 +17,6 @@ HANDLERS: dict[str, Callable[[Ctx], None]] = {
     "transit": logistics.transit, "deliver": logistics.deliver, "return": logistics.return_,
     "review": consumer.review, "complain": consumer.complain,
     "inspect": inspection.inspect, "recall": inspection.recall, "recall_lifted": inspection.recall_lifted,
-    "hide_review": inspection.hide_review,
+    "hide_review": inspection.hide_review, "epcis": epcis.epcis,
 }  # fmt: skip
 assert set(HANDLERS) == set(ev.EVENT_TYPES)

@@ -54,11 +54,11 @@ class Journey:
         return self.signer.verifier_key(ORIGIN)
 
     def add(self, role: str, key: str, kind: str, signed: bool = False, recorded: str = RECORDED,
-            **data: object) -> bytes:
+            time: str | None = None, **data: object) -> bytes:
         """Append an entry to `key`'s chain (and to the log); return its bytes."""
         _, chain = self.chains.setdefault(key, (role, []))
         self.n += 1
-        statement = {"key": key, "type": kind, "time": f"2026-11-27T08:{self.n:02d}:00Z",
+        statement = {"key": key, "type": kind, "time": time or f"2026-11-27T08:{self.n:02d}:00Z",
                      "actor": PRODUCER if signed else None, "data": dict(data),
                      "id": str(uuid.UUID(int=self.n))}
         sig = base64.b64encode(self.party_key.sign(canonical(statement))).decode() if signed else None

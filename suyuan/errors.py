@@ -135,6 +135,18 @@ class RuleViolation(SuyuanError):
         super().__init__(message)
 
 
+class Unavailable(SuyuanError):
+    """The server cannot answer now but will soon: the database is unreachable or the schema not current (503).
+
+    `retry_after` is the seconds a client should wait, sent as `Retry-After`.
+    """
+
+    def __init__(self, message: str, retry_after: int = 1):
+        self.retry_after = retry_after
+        self.field = None
+        super().__init__(message)
+
+
 class ConfigError(SuyuanError):
     """Settings or the data directory are unusable."""
 

@@ -128,6 +128,16 @@ class Settings(BaseSettings):
         description="Scan page: a serial checked in two provinces within this window shows the "
         "possible-clone warning.",
     )
+    ready_max_lag_seconds: float = Field(
+        default=60.0, gt=0,
+        description="GET /readyz answers 503 while the oldest entry waiting for the sequencer has waited "
+        "longer than this many seconds.",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=30.0, gt=0,
+        description="On SIGTERM `serve` stops accepting connections and waits this long for in-flight "
+        "requests and the running integration before it exits.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description='Addresses or networks of reverse proxies whose X-Forwarded-For is believed, e.g. '

@@ -101,7 +101,11 @@ def install(app: FastAPI) -> None:
         # A safety net: the checks before writing should have answered already.
         logger.warning("database error on %s %s: %s", request.method, request.url.path,
                        str(getattr(exc, "orig", exc)).strip().splitlines()[:1])
-        return typed_response(as_suyuan_error(exc))
+        typed = as_suyuan_error(exc)
+        readiness = getattr(request.app.state, "readiness", None)
+        if isinstance(typed, Unavailable) and readiness is not None:
+            readiness.lost()  # the gate answers 503 until the database is back
+        return typed_response(typed)
 
     for cls in DATABASE_ERRORS:
         app.add_exception_handler(cls, _database)

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="The log's Ed25519 private key as a PKCS#8 PEM string; "
         "default: read <data_dir>/log.key made by `suyuan init`.",
     )
+    log_state: Path | None = Field(
+        default=None,
+        description="The log's memory of the newest checkpoint it published, outside the database (a "
+        "restored older database cannot make it sign a fork); default: <data_dir>/log.state.",
+    )
     vault_key: SecretStr | None = Field(
         default=None,
         description="Privacy vault master key: base64 of 32 random bytes; "
@@ -169,6 +174,10 @@ class Settings(BaseSettings):
     @property
     def log_key_path(self) -> Path:
         return self.data_dir / "log.key"
+
+    @property
+    def log_state_path(self) -> Path:
+        return self.log_state or self.data_dir / "log.state"
 
     @property
     def scan_queue_path(self) -> Path:

@@ -20,6 +20,7 @@ from suyuan.api.routes import codes, epcis, events, feedback, flags, goods, insp
 from suyuan.api.routes import parties, people, resolver, reviews, scans
 from suyuan.config import Settings, get_settings
 from suyuan.epcis.service import EpcisService
+from suyuan.errors import LogForkRefused
 from suyuan.ledger.ledger import Ledger
 from suyuan.ledger.sequencer import Integrated
 from suyuan.runtime import open_ledger
@@ -83,6 +84,7 @@ class Integrator:
     def __init__(self, ledger: Ledger, interval: float, batch: int,
                  on_run: Callable[[Integrated, float], None] | None = None):
         self.ledger, self.interval, self.batch, self.on_run = ledger, interval, batch, on_run
+        self.refusal: LogForkRefused | None = None  # why the log will not sign, if it will not
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="suyuan-integrator", daemon=True)
 
@@ -102,6 +104,11 @@ class Integrator:
                 busy = done is not None and done.size - done.old_size >= self.batch
                 if done is not None and done.size > done.old_size and self.on_run:
                     self.on_run(done, time.perf_counter() - started)
+                self.refusal = None
+            except LogForkRefused as exc:  # signs nothing until an operator acts: say so once, keep looking
+                if self.refusal is None:
+                    logger.error("%s", exc)
+                self.refusal, busy = exc, False
             except Exception:  # keep integrating after a transient database error
                 logger.exception("integration failed; retrying")
                 busy = False
@@ -135,6 +142,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
             integrator = Integrator(ledger, settings.integrate_interval, settings.integrate_batch,
                                     on_run=_run_logger(app.state.metrics))
             integrator.start()
+            app.state.readiness.refusal = lambda: integrator.refusal
         try:
             yield
         finally:

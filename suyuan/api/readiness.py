@@ -33,6 +33,7 @@ class Readiness:
         self._probe: SchemaProbe | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self.refusal = lambda: None  # the log's LogForkRefused while it will not sign (set by the integrator)
 
     def problem(self) -> Unavailable | None:
         """Why the server is not ready (database, schema), or None; remembers the answer."""
@@ -53,6 +54,9 @@ class Readiness:
 
     def lag(self) -> tuple[LogLag | None, SuyuanError | None]:
         """The log's lag, and the problem it is when the oldest queued entry waited past the bound."""
+        refused = self.refusal()
+        if refused is not None:
+            return None, Unavailable(f"Not ready: {refused}", retry_after=RETRY_AFTER * 5)
         try:
             lag = log_lag(self.engine)
         except DATABASE_ERRORS:

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from suyuan import upkeep
 from suyuan.config import Settings
 from suyuan.errors import ConfigError, SuyuanError, VerificationError
 
@@ -87,16 +88,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from suyuan.api.app import create_app
-
     settings = _settings()
     cmd_init(args)
     _warn_resolver(settings.resolver_url)
-    print(f"serving on http://{args.host}:{args.port}  (API docs at /docs)", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-    return 0
+    return upkeep.serve(settings, args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -114,6 +109,10 @@ def cmd_log_integrate(args: argparse.Namespace) -> int:
     size = ledger.sequencer.integrate_all()
     print(f"log integrated: tree size {size}")
     return 0
+
+
+def cmd_upkeep(args: argparse.Namespace) -> int:  # backup, restore, log recover
+    return args.upkeep(_settings(), args)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -283,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service (upgrades the schema first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-format", choices=["text", "json"], default="text",
+                       help="json: one JSON line per request and per sequencer run, on stderr")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="seed a realistic demo log").set_defaults(func=cmd_demo)
     _add_party_and_log(sub)
@@ -304,6 +305,7 @@ def _add_party_and_log(sub: argparse._SubParsersAction) -> None:
     log = sub.add_parser("log", help="log commands").add_subparsers(dest="log_command", required=True)
     log.add_parser("integrate", help="integrate queued entries now").set_defaults(func=cmd_log_integrate)
     sub.add_parser("audit", help="recompute every chain, the tree and checkpoints").set_defaults(func=cmd_audit)
+    upkeep.add_commands(sub, log, cmd_upkeep)
 
 
 def _add_verify(sub: argparse._SubParsersAction) -> None:

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="The log's Ed25519 private key as a PKCS#8 PEM string; "
         "default: read <data_dir>/log.key made by `suyuan init`.",
     )
+    log_state: Path | None = Field(
+        default=None,
+        description="The log's memory of the newest checkpoint it published, outside the database (a "
+        "restored older database cannot make it sign a fork); default: <data_dir>/log.state.",
+    )
     vault_key: SecretStr | None = Field(
         default=None,
         description="Privacy vault master key: base64 of 32 random bytes; "
@@ -128,6 +133,16 @@ class Settings(BaseSettings):
         description="Scan page: a serial checked in two provinces within this window shows the "
         "possible-clone warning.",
     )
+    ready_max_lag_seconds: float = Field(
+        default=60.0, gt=0,
+        description="GET /readyz answers 503 while the oldest entry waiting for the sequencer has waited "
+        "longer than this many seconds.",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=30.0, gt=0,
+        description="On SIGTERM `serve` stops accepting connections and waits this long for in-flight "
+        "requests and the running integration before it exits.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description='Addresses or networks of reverse proxies whose X-Forwarded-For is believed, e.g. '
@@ -159,6 +174,10 @@ class Settings(BaseSettings):
     @property
     def log_key_path(self) -> Path:
         return self.data_dir / "log.key"
+
+    @property
+    def log_state_path(self) -> Path:
+        return self.log_state or self.data_dir / "log.state"
 
     @property
     def scan_queue_path(self) -> Path:

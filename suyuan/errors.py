@@ -7,6 +7,8 @@ catches `SuyuanError` once and prints it.
 
 from __future__ import annotations
 
+import base64
+
 
 class SuyuanError(Exception):
     """Root of every error suyuan raises on purpose."""
@@ -133,6 +135,40 @@ class RuleViolation(SuyuanError):
         self.rule = rule
         self.field = field
         super().__init__(message)
+
+
+class Unavailable(SuyuanError):
+    """The server cannot answer now but will soon: the database is unreachable or the schema not current (503).
+
+    `retry_after` is the seconds a client should wait, sent as `Retry-After`.
+    """
+
+    def __init__(self, message: str, retry_after: int = 1):
+        self.retry_after = retry_after
+        self.field = None
+        super().__init__(message)
+
+
+class LogForkRefused(SuyuanError):
+    """The log will not sign: its database does not extend the checkpoint it published last (a restore).
+
+    `published` is the remembered checkpoint (origin, size, root); `origin`, `size` and `root` say
+    what the database holds instead (the root at the published size, or at its own smaller size).
+    """
+
+    def __init__(self, published, origin: str, size: int, root: bytes | None):  # noqa: ANN001
+        self.published, self.origin, self.size, self.root = published, origin, size, root
+        shown = base64.b64encode(root).decode() if root else "none"
+        if published.origin != origin:
+            got = f"the log {origin!r}"
+        elif size < published.size:
+            got = f"a tree of size {size} with root {shown}"
+        else:
+            got = f"root {shown} at size {size}"
+        super().__init__(
+            f"The log refuses to sign a checkpoint that would fork it: it last published {published.origin} "
+            f"{published.describe()}, so expected a tree extending that, got {got} in the database; restore "
+            "a newer backup, or run `suyuan log recover` to accept this database's log (see README, Backups).")
 
 
 class ConfigError(SuyuanError):

@@ -12,6 +12,7 @@ from suyuan.config import Settings
 from suyuan.errors import ConfigError, NotInitialised
 from suyuan.ledger.db import make_engine
 from suyuan.ledger.ledger import Ledger
+from suyuan.ledger.published import PublishedState
 from suyuan.ledger.signer import LogSigner, create_key_file, load_key_file
 
 
@@ -37,7 +38,7 @@ def init_data_dir(settings: Settings) -> bool:
 
 def open_ledger(settings: Settings) -> Ledger:
     engine = make_engine(settings.sqlalchemy_url)
-    return Ledger(engine, settings.log_origin, load_signer(settings))
+    return Ledger(engine, settings.log_origin, load_signer(settings), PublishedState(settings.log_state_path))
 
 
 def initialised_engine(settings: Settings) -> Engine:
@@ -74,4 +75,4 @@ def initialised_engine(settings: Settings) -> Engine:
 def open_initialised_ledger(settings: Settings) -> Ledger:
     """`open_ledger` on a database that must already be initialised."""
     engine = initialised_engine(settings)
-    return Ledger(engine, settings.log_origin, load_signer(settings))
+    return Ledger(engine, settings.log_origin, load_signer(settings), PublishedState(settings.log_state_path))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import asynccontextmanager
+from typing import Callable
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -12,14 +14,20 @@ from starlette.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api import errors
-from suyuan.api.routes import codes, epcis, events, feedback, flags, goods, inspect, labels, log, parties
-from suyuan.api.routes import people, resolver, reviews, scans
+from suyuan.api.metrics import Metrics, RequestObserver
+from suyuan.api.readiness import Readiness, ReadinessGate
+from suyuan.api.routes import codes, epcis, events, feedback, flags, goods, inspect, labels, log, operations
+from suyuan.api.routes import parties, people, resolver, reviews, scans
 from suyuan.config import Settings, get_settings
 from suyuan.epcis.service import EpcisService
+from suyuan.errors import LogForkRefused
 from suyuan.ledger.ledger import Ledger
+from suyuan.ledger.sequencer import Integrated
 from suyuan.runtime import open_ledger
 
 logger = logging.getLogger("suyuan")
+sequencer_log = logging.getLogger("suyuan.sequencer")
+STOP_SECONDS = 60  # longest wait for the running integration to finish at shutdown
 
 
 class BodyLimit:
@@ -73,8 +81,10 @@ class BodyLimit:
 class Integrator:
     """Runs the sequencer in the background so entries reach a checkpoint within a second."""
 
-    def __init__(self, ledger: Ledger, interval: float, batch: int):
-        self.ledger, self.interval, self.batch = ledger, interval, batch
+    def __init__(self, ledger: Ledger, interval: float, batch: int,
+                 on_run: Callable[[Integrated, float], None] | None = None):
+        self.ledger, self.interval, self.batch, self.on_run = ledger, interval, batch, on_run
+        self.refusal: LogForkRefused | None = None  # why the log will not sign, if it will not
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="suyuan-integrator", daemon=True)
 
@@ -82,19 +92,40 @@ class Integrator:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop after the running integration, if any, has committed (SIGTERM ends here)."""
         self._stop.set()
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=STOP_SECONDS)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                started = time.perf_counter()
                 done = self.ledger.integrate(self.batch)
                 busy = done is not None and done.size - done.old_size >= self.batch
+                if done is not None and done.size > done.old_size and self.on_run:
+                    self.on_run(done, time.perf_counter() - started)
+                self.refusal = None
+            except LogForkRefused as exc:  # signs nothing until an operator acts: say so once, keep looking
+                if self.refusal is None:
+                    logger.error("%s", exc)
+                self.refusal, busy = exc, False
             except Exception:  # keep integrating after a transient database error
                 logger.exception("integration failed; retrying")
                 busy = False
             if not busy:
                 self._stop.wait(self.interval)
+
+
+def _run_logger(metrics: Metrics) -> Callable[[Integrated, float], None]:
+    """One log line and one count per sequencer run that signed a checkpoint."""
+
+    def on_run(done: Integrated, seconds: float) -> None:
+        metrics.integrations.inc()
+        sequencer_log.info("integrated", extra={"fields": {
+            "event": "integrate", "old_size": done.old_size, "size": done.size,
+            "leaves": done.size - done.old_size, "duration_ms": round(seconds * 1000, 3)}})
+
+    return on_run
 
 
 def create_app(settings: Settings | None = None, *, integrate: bool = True) -> FastAPI:
@@ -104,11 +135,14 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     async def lifespan(app: FastAPI):  # noqa: ANN202
         ledger = open_ledger(settings)
         app.state.ledger = ledger
+        app.state.readiness = Readiness(ledger.engine, settings.ready_max_lag_seconds)
         app.state.epcis = EpcisService(ledger.engine, settings, background=integrate)
         integrator = None
         if integrate:
-            integrator = Integrator(ledger, settings.integrate_interval, settings.integrate_batch)
+            integrator = Integrator(ledger, settings.integrate_interval, settings.integrate_batch,
+                                    on_run=_run_logger(app.state.metrics))
             integrator.start()
+            app.state.readiness.refusal = lambda: integrator.refusal
         try:
             yield
         finally:
@@ -130,7 +164,12 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
                               goods.SERIALISE_PATH: settings.max_batch_body_bytes,
                               scans.DECODE_PATH: settings.max_image_bytes,
                               epcis.CAPTURE_PATH: settings.max_batch_body_bytes})
+    # Outermost last: every answer is counted and logged, the gate's 503s and the 413s too.
+    app.add_middleware(ReadinessGate)
+    app.state.metrics = Metrics(app, frozenset(r.path for r in resolver.router.routes))
+    app.add_middleware(RequestObserver, metrics=app.state.metrics)
     errors.install(app)
+    app.include_router(operations.router)
     app.include_router(log.router)
     app.include_router(events.router)
     app.include_router(parties.router)

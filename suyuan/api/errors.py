@@ -5,6 +5,8 @@ Every 4xx body is `{"detail": "<one sentence>", "field": <name or null>}`.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,10 +23,14 @@ from suyuan.errors import (
     SuyuanError,
     TooLarge,
     Unauthorized,
+    Unavailable,
     UnsupportedMediaType,
     VerificationError,
 )
+from suyuan.ledger.faults import DATABASE_ERRORS, as_suyuan_error
 from suyuan.trace.privacy.vault import Erased
+
+logger = logging.getLogger("suyuan")
 
 STATUS = (
     (Unauthorized, 401),
@@ -39,15 +45,25 @@ STATUS = (
     (NotFound, 404),
     (Conflict, 409),
     (VerificationError, 422),
+    (Unavailable, 503),  # not ready, or the database is not answering: retry after `Retry-After`
 )
 
 
-def _body(status: int, detail: str, field: str | None = None, rule: str | None = None) -> JSONResponse:
+def _body(status: int, detail: str, field: str | None = None, rule: str | None = None,
+          retry_after: int | None = None) -> JSONResponse:
     body = {"detail": detail, "field": field}
     if rule is not None:
         body["rule"] = rule
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 503:
+        headers["Retry-After"] = str(retry_after or 1)
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def typed_response(exc: SuyuanError) -> JSONResponse:
+    """The JSON answer for a typed error (also what the readiness gate answers)."""
+    status, body = error_body(exc)
+    return _body(status, body["detail"], body["field"], body.get("rule"), getattr(exc, "retry_after", None))
 
 
 def error_body(exc: SuyuanError) -> tuple[int, dict]:
@@ -79,8 +95,20 @@ def _validation_sentence(exc: RequestValidationError) -> tuple[str, str | None]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(SuyuanError)
     async def _suyuan(_: Request, exc: SuyuanError) -> JSONResponse:
-        status, body = error_body(exc)
-        return _body(status, body["detail"], body["field"], body.get("rule"))
+        return typed_response(exc)
+
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # A safety net: the checks before writing should have answered already.
+        logger.warning("database error on %s %s: %s", request.method, request.url.path,
+                       str(getattr(exc, "orig", exc)).strip().splitlines()[:1])
+        typed = as_suyuan_error(exc)
+        readiness = getattr(request.app.state, "readiness", None)
+        if isinstance(typed, Unavailable) and readiness is not None:
+            readiness.lost()  # the gate answers 503 until the database is back
+        return typed_response(typed)
+
+    for cls in DATABASE_ERRORS:
+        app.add_exception_handler(cls, _database)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -28,6 +28,7 @@ from suyuan.epcis.index import entries_t, event_entries_t, event_epcs_t, events_
 from suyuan.epcis.kept import OWN_ENTRIES
 from suyuan.epcis.render import assemble, context_of, formatted, fragment, ordered
 from suyuan.errors import BadRequest, InputError
+from suyuan.ledger.types import BIGINT_MAX
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 30, 1000
 _EPC_MATCHES = {
@@ -104,7 +105,10 @@ def parse_query(params: list[tuple[str, str]]) -> Query:
 
 def _token(value: str) -> int:
     try:
-        return int(json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))["after"])
+        after = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))["after"]
+        if isinstance(after, int) and not isinstance(after, bool) and 0 <= after <= BIGINT_MAX:
+            return after
+        raise ValueError(after)
     except (ValueError, KeyError, TypeError):
         raise BadRequest(f"Invalid nextPageToken {value[:60]!r}: expected the token of a Link: rel=\"next\".",
                          field="nextPageToken") from None

@@ -20,6 +20,7 @@ from suyuan.ledger import tilestore
 from suyuan.ledger.chain import Appended, append, append_many, leaves_t
 from suyuan.ledger.models import Entry
 from suyuan.ledger.verify.receipt import Receipt
+from suyuan.ledger.published import PublishedState
 from suyuan.ledger.sequencer import Integrated, Sequencer
 from suyuan.ledger.signer import LogSigner
 
@@ -50,11 +51,11 @@ class StoredEntry:
 
 
 class Ledger:
-    def __init__(self, engine: Engine, origin: str, signer: LogSigner):
+    def __init__(self, engine: Engine, origin: str, signer: LogSigner, published: PublishedState | None = None):
         self.engine = engine
         self.origin = origin
         self.signer = signer
-        self.sequencer = Sequencer(engine, origin, signer)
+        self.sequencer = Sequencer(engine, origin, signer, published)
         self.verifier_key = signer.verifier_key(origin)
 
     def _read(self):  # noqa: ANN202

@@ -10,13 +10,16 @@ the transaction makes it single across worker processes; in SQLite the
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, select
 
+from suyuan.errors import NotInitialised
 from suyuan.ledger.verify import tiles
 from suyuan.ledger.verify.checkpoint import Checkpoint as CheckpointBody
 from suyuan.ledger.models import Checkpoint, Entry, Leaf, QueueItem, Tile
+from suyuan.ledger.published import Published, PublishedState
 from suyuan.ledger.signer import LogSigner
 from suyuan.ledger.tilestore import TileReader, tree_root
 
@@ -41,36 +44,83 @@ class Integrated:
 class Sequencer:
     """Integrates one log, named by its origin and signed with its key."""
 
-    def __init__(self, engine: Engine, origin: str, signer: LogSigner):
+    def __init__(self, engine: Engine, origin: str, signer: LogSigner, published: PublishedState | None = None):
         self.engine = engine
         self.origin = origin
         self.signer = signer
+        self.published = published  # None: no memory outside the database (library use, tests)
+        self._verified: Published | None = None  # the remembered checkpoint this database was seen to extend
+        self._saving = threading.Lock()  # request threads integrate too (`wait=true`)
 
     def integrate(self, batch: int = 20000, *, wait: bool = False) -> Integrated | None:
         """Integrate up to `batch` queued entries; None if another sequencer holds the lock.
 
-        Signs a checkpoint when the log grew, or when it has none yet.
+        Signs a checkpoint when the log grew, or when it has none yet. Raises
+        LogForkRefused, signing nothing, when the tree does not extend the
+        checkpoint published last (see `suyuan.ledger.published`).
         """
         with self.engine.begin() as conn:
             if not self._lock(conn, wait):
                 return None
-            size = conn.execute(select(func.max(checkpoints_t.c.size))).scalar()
+            latest = conn.execute(select(checkpoints_t.c.size, checkpoints_t.c.root)
+                                  .order_by(checkpoints_t.c.size.desc()).limit(1)).first()
             queued = conn.execute(
                 select(queue_t.c.id, queue_t.c.entry_id, entries_t.c.hash)
                 .join(entries_t, entries_t.c.id == queue_t.c.entry_id)
                 .order_by(queue_t.c.id)
                 .limit(batch)
             ).all()
-            if size is not None and not queued:
-                return Integrated(size, size, b"", "")
-            size = size or 0
-            if queued:
-                self._add_leaves(conn, size, queued)
-            new_size = size + len(queued)
-            root = tree_root(conn, new_size)
-            note = self.signer.sign_checkpoint(CheckpointBody(self.origin, new_size, root))
-            conn.execute(checkpoints_t.insert().values(size=new_size, root=root, note=note))
-            return Integrated(size, new_size, root, note)
+            if latest is not None and not queued:
+                self._guard(conn, latest.size, latest.root)
+                done = Integrated(latest.size, latest.size, b"", "")
+                new = Published(self.origin, latest.size, latest.root)
+            else:
+                size = latest.size if latest is not None else 0
+                if queued:
+                    self._add_leaves(conn, size, queued)
+                new_size = size + len(queued)
+                root = tree_root(conn, new_size)
+                self._guard(conn, new_size, root)  # before signing: nothing signed on a fork
+                note = self.signer.sign_checkpoint(CheckpointBody(self.origin, new_size, root))
+                conn.execute(checkpoints_t.insert().values(size=new_size, root=root, note=note))
+                done = Integrated(size, new_size, root, note)
+                new = Published(self.origin, new_size, root)
+        self._remember(new)  # committed: the checkpoint can be served from now on
+        return done
+
+    def _guard(self, conn: Connection, size: int, root: bytes) -> None:
+        if self.published is None or self.published.last in (None, self._verified):
+            return
+        self.published.check(self.origin, size, lambda n: root if n == size else tree_root(conn, n))
+        self._verified = self.published.last
+
+    def _remember(self, new: Published) -> None:
+        if self.published is None:
+            return
+        with self._saving:
+            last = self.published.last
+            if last is None or new.size > last.size:
+                self.published.save(new)
+            self._verified = self.published.last
+
+    def recover(self) -> tuple[Published | None, Published]:
+        """Accept the database's log as it is: remember its latest checkpoint (`suyuan log recover`).
+
+        Returns what was remembered before and what is now. The checkpoints
+        published after the remembered one in the lost database stay out
+        there; verifiers holding them will see a fork: tell them.
+        """
+        if self.published is None:
+            raise ValueError("expected a sequencer with a published state, got none")
+        with self.engine.connect() as conn:
+            latest = conn.execute(select(checkpoints_t.c.size, checkpoints_t.c.root)
+                                  .order_by(checkpoints_t.c.size.desc()).limit(1)).first()
+        if latest is None:
+            raise NotInitialised("The database has no checkpoint yet: run `suyuan init` first.")
+        before = self.published.last
+        self.published.save(Published(self.origin, latest.size, latest.root))
+        self._verified = self.published.last
+        return before, self.published.last
 
     def integrate_all(self, batch: int = 20000) -> int:
         """Integrate until the queue is empty (waiting for the lock); return the tree size."""

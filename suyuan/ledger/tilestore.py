@@ -15,6 +15,7 @@ from suyuan.errors import InputError, NotFound
 from suyuan.ledger.verify import proofs
 from suyuan.ledger.verify import tiles
 from suyuan.ledger.models import Checkpoint, Entry, Leaf, Tile
+from suyuan.ledger.types import BIGINT_MAX
 
 tiles_t = Tile.__table__
 leaves_t = Leaf.__table__
@@ -64,6 +65,8 @@ class TileReader:
 
 
 def hash_tile(conn: Connection, level: int, index: int, width: int) -> bytes:
+    if index > BIGINT_MAX:  # a valid tile path (C2SP allows 2^64 - 1), but past what a column holds
+        raise NotFound(f"Tile {level}/{tiles.format_index(index)} of width {width} does not exist yet.")
     data = conn.execute(
         select(tiles_t.c.data).where(
             tiles_t.c.level == level, tiles_t.c.idx == index, tiles_t.c.width == width
@@ -80,6 +83,8 @@ def hash_tile(conn: Connection, level: int, index: int, width: int) -> bytes:
 
 def entry_tile(conn: Connection, index: int, width: int) -> bytes:
     start = index * tiles.TILE_WIDTH
+    if start + width > BIGINT_MAX:
+        raise NotFound(f"Entry tile {tiles.format_index(index)} of width {width} does not exist yet.")
     rows = conn.execute(
         select(entries_t.c.canonical)
         .join(leaves_t, leaves_t.c.entry_id == entries_t.c.id)

@@ -17,6 +17,11 @@ from sqlalchemy.types import TypeDecorator
 
 UTC = timezone.utc
 
+# The largest value an integer column holds on both engines (PostgreSQL bigint, SQLite INTEGER):
+# a row id, seq, leaf index or tree size a client names beyond it cannot exist, and would
+# overflow the driver rather than match nothing.
+BIGINT_MAX = (1 << 63) - 1
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """An aware datetime, stored in UTC; a naive value is refused rather than guessed."""

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from suyuan.api.deps import CallerDep, EngineDep, LedgerDep, SettingsDep, get_current_party
 from suyuan.api.errors import error_body
 from suyuan.errors import InputError
+from suyuan.ledger.types import BIGINT_MAX
 from suyuan.codes.gs1 import validate_key
 from suyuan.trace.events.capture import capture, capture_many
 
@@ -196,8 +197,8 @@ class ChainPage(BaseModel):
 
 @router.get("/v1/chains/{key:path}", response_model=ChainPage, summary="A key's entries in seq order, paged")
 def get_chain(key: str, ledger: LedgerDep,
-              after: int = Query(-1, ge=-1, description="The `next` of the previous page: only entries with "
-                                 "a greater seq"),
+              after: int = Query(-1, ge=-1, le=BIGINT_MAX,
+                                 description="The `next` of the previous page: only entries with a greater seq"),
               limit: int = Query(1000, ge=1, le=10000)):
     validate_key(key)
     entries = ledger.chain(key, after, limit + 1)
@@ -207,7 +208,8 @@ def get_chain(key: str, ledger: LedgerDep,
 
 
 @router.get("/v1/log/consistency")
-def get_consistency(ledger: LedgerDep, first: int = Query(..., ge=1), second: int = Query(..., ge=1)):
+def get_consistency(ledger: LedgerDep, first: int = Query(..., ge=1, le=BIGINT_MAX),
+                    second: int = Query(..., ge=1, le=BIGINT_MAX)):
     if first > second:
         raise InputError(f"Invalid range: expected first <= second, got first={first}, second={second}.")
     return ledger.consistency(first, second)

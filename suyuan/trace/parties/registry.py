@@ -13,14 +13,16 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Connection, Engine, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
-from suyuan.errors import Conflict, InputError, NotFound, Unauthorized
+from suyuan.errors import InputError, NotFound, RuleViolation, Unauthorized
 from suyuan.trace.parties.models import ApiKey, Party
 
 parties_t = Party.__table__
@@ -260,15 +262,40 @@ def create_party(
         uscc = check_uscc(uscc)
     lic = check_licences(licences)
     party_id = str(uuid.uuid4())
-    with engine.begin() as conn:
-        if uscc and conn.execute(select(parties_t.c.id).where(parties_t.c.uscc == uscc)).first():
-            raise Conflict(f"USCC {uscc} is already registered; update that party instead.")
+    with _uscc_race(uscc), engine.begin() as conn:
+        _check_uscc_free(conn, uscc, party_id)
         conn.execute(parties_t.insert().values(
             id=party_id, kind=kind, name=name, uscc=uscc, roles=",".join(roles),
             status="active", licences=lic,
         ))  # fmt: skip
         api_key = _new_key(conn, party_id)
         return _get(conn, party_id), api_key
+
+
+USCC_RULE = "uscc_registered"
+
+
+def _check_uscc_free(conn: Connection, uscc: str | None, party_id: str) -> None:
+    """Refuse a USCC another party holds, before anything is written (a USCC names one party)."""
+    if not uscc:
+        return
+    holder = conn.execute(select(parties_t.c.id).where(parties_t.c.uscc == uscc)).scalar()
+    if holder is not None and holder != party_id:
+        raise RuleViolation(f"USCC {uscc} is already registered: expected a code no other party holds, got "
+                            f"the code of party {holder}; update that party instead.", rule=USCC_RULE,
+                            field="uscc")
+
+
+@contextmanager
+def _uscc_race(uscc: str | None) -> Iterator[None]:
+    """Turn the unique index's refusal into the same 409, for two requests racing past the check."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if not uscc:
+            raise
+        raise RuleViolation(f"USCC {uscc} is already registered: expected a code no other party holds, "
+                            "got one registered meanwhile.", rule=USCC_RULE, field="uscc") from exc
 
 
 def update_party(
@@ -297,10 +324,11 @@ def update_party(
                 f"Invalid status {status!r}: expected one of {', '.join(STATUSES)}.", field="status"
             )
         values["status"] = status
-    with engine.begin() as conn:
+    with _uscc_race(values.get("uscc")), engine.begin() as conn:
         current = _get(conn, party_id)
         if "uscc" in values and current.kind != "organisation":
             raise InputError("Invalid uscc: expected none for an individual.", field="uscc")
+        _check_uscc_free(conn, values.get("uscc"), party_id)
         if values:
             values["updated"] = datetime.now(timezone.utc)
             conn.execute(update(parties_t).where(parties_t.c.id == party_id).values(**values))

@@ -30,9 +30,10 @@ def _party_fk(table: str, column: str = "party_id") -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("parties") as batch:  # SQLite rebuilds the table; PostgreSQL alters it
-        batch.add_column(sa.Column("gln", sa.String(13), nullable=True))
-        batch.create_unique_constraint("uq_parties_gln", ["gln"])
+    # A unique index, not a constraint: SQLite adds the column in place (a constraint would rebuild
+    # the table, which the foreign keys to parties forbid once it has rows).
+    op.add_column("parties", sa.Column("gln", sa.String(13), nullable=True))
+    op.create_index("ix_parties_gln", "parties", ["gln"], unique=True)
     op.create_table(
         "credit_parties",
         sa.Column("party_id", sa.String(36), nullable=False),
@@ -147,6 +148,5 @@ def downgrade() -> None:
         if table == "credit_marks":
             op.drop_index("ix_credit_marks_bucket", table_name=table)
         op.drop_table(table)
-    with op.batch_alter_table("parties") as batch:
-        batch.drop_constraint("uq_parties_gln", type_="unique")
-        batch.drop_column("gln")
+    op.drop_index("ix_parties_gln", table_name="parties")
+    op.drop_column("parties", "gln")  # in place on SQLite >= 3.35 too: no rebuild of a referenced table

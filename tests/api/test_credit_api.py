@@ -208,3 +208,36 @@ def test_a_partys_bundle_verifies_offline_and_fails_after_one_byte_changes(clien
     entry["canonical"] = base64.b64encode(bytes(raw)).decode()
     done = verify_bundle_cli(tmp_path, bundle, ledger.verifier_key)
     assert done.returncode == 1 and f"entry {made['key']} seq 1" in done.stderr, done.stderr
+
+
+def test_a_shoppers_complaint_is_taken_in_about_the_seller(client, cast):
+    story = Story(client, cast)
+    key, token = story.delivered("S1")
+    done = ok(post(client, token, key, "complain", {"category": "damaged", "text": "外包装破损"}))
+    queue = ok(client.get("/v1/credit/queue", headers=cast.inspector.headers), 200)["complaints"]
+    assert [(c["entry"], c["party"], c["channel"], c["subject_key"]) for c in queue] == [
+        (done["hash"], cast.merchant.id, "review_token", key)]
+    ok(client.post(f"/v1/complaints/{done['hash']}/resolution", json={
+        "id": uid(), "outcome": "upheld", "reason": "照片核实"}, headers=cast.inspector.headers))
+    assert credit(client, cast.merchant.id)["explanation"][0]["kind"] == "complaint"
+
+
+def test_the_scan_page_discloses_credit_pledges_and_warnings_in_red(client, cast):
+    story = Story(client, cast)
+    key = story.listed("D1")
+    ok(pledge(client, cast.producer, "quality", text="每批次第三方检测"))
+    ends = (date.today() + timedelta(days=7)).isoformat()
+    ok(client.post("/v1/warnings", json={"id": uid(), "batch": story.batch, "severity": "high", "ends": ends,
+                                         "text_zh": "该批次抽检不合格", "text_en": "This batch failed sampling"},
+                   headers=cast.inspector.headers))
+    page = client.get("/" + key, headers={"Accept": "text/html"})
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'data-warning="risk_warning"' in html and "该批次抽检不合格" in html
+    assert 'class="warn"' in html.split('data-warning="risk_warning"')[0].rsplit("<section", 1)[1]
+    assert 'data-party="' + cast.producer.id + '"' in html and 'data-level="A"' in html
+    assert "保证所售商品质量合格" in html and "每批次第三方检测" in html
+    assert 'data-party="' + cast.merchant.id + '"' in html
+    record = client.get("/" + key, headers={"Accept": "application/json"}).json()
+    assert record["credit"]["parties"][cast.producer.id]["level"] == "A"
+    assert [w["code"] for w in record["warnings"]] == ["risk_warning"]

@@ -19,6 +19,7 @@ import hashlib
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, select
+from stdnum import ean
 
 from suyuan.codes.gs1 import validate_key
 from suyuan.errors import InputError, NotFound
@@ -32,8 +33,7 @@ _MAX_ATTEMPTS = 1000
 
 def gln_check_digit(first12: str) -> str:
     """The GS1 mod-10 check digit of a GLN's first 12 digits."""
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
-    return str((10 - total % 10) % 10)
+    return ean.calc_check_digit(first12)
 
 
 def derived_gln(party_id: str, attempt: int = 0) -> str:

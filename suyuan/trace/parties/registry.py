@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Connection, Engine, literal, select, update
 from stdnum import exceptions as stdnum_errors
+from stdnum import ean as stdnum_ean
 from stdnum.cn import uscc as stdnum_uscc
 
 from suyuan.errors import Conflict, InputError, NotFound, Unauthorized
@@ -167,9 +168,8 @@ def check_gln(value: str) -> str:
     if value.startswith("02"):
         raise InputError(f"Invalid gln {value}: expected a GS1-assigned GLN, got one in the restricted "
                          "circulation range 020-029, which suyuan uses for parties without a GLN.", field="gln")
-    digits = [int(c) for c in value[:12]]
-    check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
-    if check != int(value[12]):
+    check = stdnum_ean.calc_check_digit(value[:12])
+    if check != value[12]:
         raise InputError(f"Invalid gln check digit for {value}: expected {check}, got {value[12]}.", field="gln")
     return value
 

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from suyuan.config import Settings
-from suyuan.errors import InputError, NotFound, RuleViolation
-from suyuan.trace.credit import marks
+from suyuan.errors import InputError, RuleViolation
+from suyuan.trace.credit import cases, marks
 from suyuan.trace.credit.models import CreditComplaint
 from suyuan.trace.goods.registry import batch_row, item_row, key_ref, parcel_row, product_row
 
@@ -65,12 +65,8 @@ def file(conn: Connection, party_id: str, entry: bytes, channel: str, category: 
 
 
 def require_open(conn: Connection, party_id: str, complaint: str, field: str = "data.complaint") -> Any:
-    """The open complaint about `party_id` whose entry is `complaint` (hex); refused otherwise."""
-    row = conn.execute(select(complaints_t).where(complaints_t.c.entry_hash == bytes.fromhex(complaint))).first()
-    if row is None or row.party_id != party_id:
-        whose = "no complaint" if row is None else f"a complaint about party {row.party_id}"
-        raise InputError(f"Invalid {field}: expected the hash of a complaint about party {party_id}, got {whose}.",
-                         field=field)
+    """The open complaint of `party_id` whose entry is `complaint` (hex); refused otherwise."""
+    row = cases.case_of(conn, complaints_t, party_id, complaint, field, "complaint")
     if row.status != "open":
         raise RuleViolation(f"Complaint {complaint} is already {row.status}: a complaint is resolved once.",
                             rule="complaint_resolved", field=field)
@@ -106,11 +102,4 @@ def of_party(conn: Connection, party_id: str, limit: int = 100) -> list[dict[str
 
 def party_of(conn: Connection, entry: str) -> str:
     """The party of the complaint whose entry is `entry` (hex); NotFound otherwise."""
-    try:
-        digest = bytes.fromhex(entry)
-    except ValueError:
-        digest = b""
-    found = conn.execute(select(complaints_t.c.party_id).where(complaints_t.c.entry_hash == digest)).scalar()
-    if found is None:
-        raise NotFound(f"No complaint has entry {entry[:64]}.")
-    return found
+    return cases.party_of(conn, complaints_t, entry, "complaint")

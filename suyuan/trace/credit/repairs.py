@@ -16,8 +16,8 @@ from typing import Any, Sequence
 from sqlalchemy import Connection, select, update
 
 from suyuan.config import Settings
-from suyuan.errors import InputError, NotFound, RuleViolation
-from suyuan.trace.credit import dishonesty, findings, marks, score
+from suyuan.errors import RuleViolation
+from suyuan.trace.credit import cases, dishonesty, findings, marks, score
 from suyuan.trace.credit.models import CreditRepair
 
 repairs_t = CreditRepair.__table__
@@ -54,11 +54,8 @@ def request(conn: Connection, settings: Settings, party_id: str, entry: bytes, f
 
 
 def require_open(conn: Connection, party_id: str, repair: str, field: str = "data.repair") -> Any:
-    row = conn.execute(select(repairs_t).where(repairs_t.c.entry_hash == bytes.fromhex(repair))).first()
-    if row is None or row.party_id != party_id:
-        whose = "no repair request" if row is None else f"a request of party {row.party_id}"
-        raise InputError(f"Invalid {field}: expected the hash of a repair request of party {party_id}, got {whose}.",
-                         field=field)
+    """The open repair request of `party_id` whose entry is `repair` (hex); refused otherwise."""
+    row = cases.case_of(conn, repairs_t, party_id, repair, field, "repair request")
     if row.status != "open":
         raise RuleViolation(f"Repair request {repair} is already {row.status}: a request is decided once.",
                             rule="repair_decided", field=field)
@@ -100,11 +97,4 @@ def open_requests(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
 
 def party_of(conn: Connection, entry: str) -> str:
     """The party of the repair request whose entry is `entry` (hex); NotFound otherwise."""
-    try:
-        digest = bytes.fromhex(entry)
-    except ValueError:
-        digest = b""
-    found = conn.execute(select(repairs_t.c.party_id).where(repairs_t.c.entry_hash == digest)).scalar()
-    if found is None:
-        raise NotFound(f"No repair request has entry {entry[:64]}.")
-    return found
+    return cases.party_of(conn, repairs_t, entry, "repair request")

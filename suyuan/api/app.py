@@ -12,7 +12,8 @@ from starlette.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api import errors
-from suyuan.api.routes import codes, credit, epcis, events, feedback, flags, goods, inspect, labels, log, parties
+from suyuan.api.routes import codes, credit, dashboard, epcis, events, feedback, flags, goods, inspect, labels
+from suyuan.api.routes import log, parties
 from suyuan.api.routes import people, resolver, reviews, scans
 from suyuan.config import Settings, get_settings
 from suyuan.epcis.service import EpcisService
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.include_router(log.router)
     app.include_router(events.router)
     app.include_router(credit.router)
+    app.include_router(dashboard.router)
     app.include_router(parties.router)
     app.include_router(goods.router)
     app.include_router(flags.router)

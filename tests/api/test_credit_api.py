@@ -241,3 +241,18 @@ def test_the_scan_page_discloses_credit_pledges_and_warnings_in_red(client, cast
     record = client.get("/" + key, headers={"Accept": "application/json"}).json()
     assert record["credit"]["parties"][cast.producer.id]["level"] == "A"
     assert [w["code"] for w in record["warnings"]] == ["risk_warning"]
+
+
+def test_the_dashboard_needs_an_inspectors_key_kept_in_a_strict_cookie(client, cast, ledger):
+    assert client.get("/inspect").status_code == 401  # the login form
+    refused = client.post("/inspect/login", data={"api_key": cast.merchant.key}, follow_redirects=False)
+    assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    assert client.get("/inspect", headers={"Cookie": f"suyuan_inspect={cast.merchant.key}"}).status_code == 403
+    done = client.post("/inspect/login", data={"api_key": cast.inspector.key}, follow_redirects=False)
+    assert done.status_code == 303
+    cookie = done.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie and "path=/inspect" in cookie
+    finding(ledger, cast.merchant.id)
+    page = client.get("/inspect", headers={"Cookie": f"suyuan_inspect={cast.inspector.key}"})
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert 'data-series="fake_orders"' in page.text and 'data-value="1"' in page.text

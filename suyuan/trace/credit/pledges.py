@@ -19,13 +19,19 @@ from suyuan.trace.credit.models import CreditPledge
 pledges_t = CreditPledge.__table__
 
 PLEDGES: dict[str, dict[str, str]] = {
-    "quality": {"zh": "保证所售商品质量合格，来源可查", "en": "Goods sold meet quality standards and their source can be checked"},
-    "price": {"zh": "明码标价，不虚构原价，不价格欺诈", "en": "Prices are marked clearly, with no invented original prices or price fraud"},
-    "logistics": {"zh": "如实记录物流信息，按约定时限发货送达", "en": "Logistics records are truthful and goods ship and arrive when promised"},
-    "payment": {"zh": "资金结算安全及时，不挪用消费者资金", "en": "Payments are settled safely and on time; customers' money is never misused"},
-    "after_sales": {"zh": "依法履行退换货和售后服务义务", "en": "Returns, exchanges and after-sales service are honoured as the law requires"},
-    "truthful_information": {"zh": "商品和经营信息真实，不刷单炒信，不虚假宣传", "en": "Product and business information is true: no fake orders, fake reviews or false advertising"},
-}  # fmt: skip
+    "quality": {"zh": "保证所售商品质量合格，来源可查",
+        "en": "Goods sold meet quality standards and their source can be checked"},
+    "price": {"zh": "明码标价，不虚构原价，不价格欺诈",
+        "en": "Prices are marked clearly, with no invented original prices or price fraud"},
+    "logistics": {"zh": "如实记录物流信息，按约定时限发货送达",
+        "en": "Logistics records are truthful and goods ship and arrive when promised"},
+    "payment": {"zh": "资金结算安全及时，不挪用消费者资金",
+        "en": "Payments are settled safely and on time; customers' money is never misused"},
+    "after_sales": {"zh": "依法履行退换货和售后服务义务",
+        "en": "Returns, exchanges and after-sales service are honoured as the law requires"},
+    "truthful_information": {"zh": "商品和经营信息真实，不刷单炒信，不虚假宣传",
+        "en": "Product and business information is true: no fake orders, fake reviews or false advertising"},
+}
 PLEDGE_ROLES = ("producer", "merchant", "platform", "courier")
 
 

@@ -149,6 +149,34 @@ class Settings(BaseSettings):
         '["10.0.0.0/8"]; default: none, the scan page takes the connecting address.',
     )
 
+    credit_weights: dict[str, int] = Field(
+        default_factory=lambda: {"finding": 40, "complaint": 6, "inspection": 15, "breach": 12, "recall": 20},
+        description="Credit: points a fresh mark of each kind takes off the score at medium severity "
+        "(a finding is weighted by its score/1000 instead of a severity).",
+    )
+    credit_severity_factors: dict[str, float] = Field(
+        default_factory=lambda: {"low": 0.5, "medium": 1.0, "high": 2.0},
+        description="Credit: how much a low, medium or high severity multiplies a mark's weight.",
+    )
+    credit_half_life_days: int = Field(
+        default=180, ge=1,
+        description="Credit: a mark's weight halves every this many days (decay with age).",
+    )
+    credit_base_score: int = Field(
+        default=90, ge=0, le=100, description="Credit: the score of a party with no marks and no history yet."
+    )
+    credit_clean_bonus: int = Field(
+        default=10, ge=0, le=100,
+        description="Credit: points a clean history adds, reached after credit_clean_days without a mark.",
+    )
+    credit_clean_days: int = Field(
+        default=365, ge=1, description="Credit: days without a new mark that earn the whole clean bonus."
+    )
+    credit_levels: dict[str, int] = Field(
+        default_factory=lambda: {"A": 85, "B": 70, "C": 50},
+        description="Credit: the lowest score of levels A, B and C; below C's is D (a listed party is D).",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:

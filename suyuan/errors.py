@@ -116,10 +116,14 @@ class Unauthorized(SuyuanError):
 
 
 class Forbidden(SuyuanError):
-    """The caller is known but may not do this: wrong role, not the owner, suspended (403)."""
+    """The caller is known but may not do this: wrong role, not the owner, suspended (403).
 
-    def __init__(self, message: str, field: str | None = None):
+    `rule`: a stable code when a rule of the record refuses it (a party on the dishonesty list).
+    """
+
+    def __init__(self, message: str, field: str | None = None, rule: str | None = None):
         self.field = field
+        self.rule = rule
         super().__init__(message)
 
 

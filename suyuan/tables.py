@@ -6,6 +6,7 @@ layers meet, so `migrations/env.py` and the tests see one metadata.
 
 from suyuan.epcis import models as epcis_models  # noqa: F401 - registers capture jobs and the EPCIS index
 from suyuan.ledger.models import Base
+from suyuan.trace.credit import models as credit_models  # noqa: F401 - registers the credit record
 from suyuan.trace.events import models as events_models  # noqa: F401 - registers flags, deliveries, tokens
 from suyuan.trace.findings import models as findings_models  # noqa: F401 - registers the findings
 from suyuan.trace.goods import models as goods_models  # noqa: F401 - registers the goods tables

@@ -16,8 +16,8 @@ from suyuan import __version__
 from suyuan.api import errors
 from suyuan.api.metrics import Metrics, RequestObserver
 from suyuan.api.readiness import Readiness, ReadinessGate
-from suyuan.api.routes import codes, epcis, events, feedback, flags, goods, inspect, labels, log, operations
-from suyuan.api.routes import parties, people, resolver, reviews, scans
+from suyuan.api.routes import codes, credit, dashboard, epcis, events, feedback, flags, goods, inspect, labels
+from suyuan.api.routes import log, operations, parties, people, resolver, reviews, scans
 from suyuan.config import Settings, get_settings
 from suyuan.epcis.service import EpcisService
 from suyuan.errors import LogForkRefused
@@ -172,6 +172,8 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.include_router(operations.router)
     app.include_router(log.router)
     app.include_router(events.router)
+    app.include_router(credit.router)
+    app.include_router(dashboard.router)
     app.include_router(parties.router)
     app.include_router(goods.router)
     app.include_router(flags.router)

@@ -49,6 +49,9 @@ TEXT: dict[str, dict[str, str]] = {
         "reason": "原因：", "unknown": "未知",
         "hidden_review": "一条评价已被监管部门隐藏：{reason}",
         "not_found_title": "未查到此商品",
+        "w_risk_warning": "监管部门风险提示：{text}（有效至 {ends}）",
+        "credit": "信用信息", "credit_level": "信用等级", "pledges": "信用承诺", "seller": "销售商",
+        "credit_record": "信用记录",
     },
     "en": {
         "title": "Product trace", "brand": "suyuan 溯源", "switch": "中文", "switch_lang": "zh",
@@ -87,6 +90,9 @@ TEXT: dict[str, dict[str, str]] = {
         "reason": "Reason: ", "unknown": "unknown",
         "hidden_review": "A review was hidden by an inspector: {reason}",
         "not_found_title": "Product not found",
+        "w_risk_warning": "Risk warning from the regulator: {text} (until {ends})",
+        "credit": "Credit", "credit_level": "Credit level", "pledges": "Pledges", "seller": "Seller",
+        "credit_record": "Credit record",
     },
 }
 
@@ -169,6 +175,8 @@ def warning_line(w: Warning, lang: str) -> str:
         why = [t["w_clone_many"]] if p.get("many") else []
         why += [t["w_far_apart"]] if p.get("far_apart") else []
         return ("" if lang == "zh" else " ").join([line, *why])
+    if w.code == "risk_warning":
+        return t["w_risk_warning"].format(text=p["text_" + lang], ends=p["ends"])
     return t["w_" + w.code].format(**p)
 
 
@@ -260,4 +268,21 @@ def page_context(rec: PublicRecord, lang: str) -> dict[str, Any]:
         "state": STATES[lang].get(state, state) if state else None,
         "verify_line": verify_line, "scans_line": scans_line,
         "complaints": COMPLAINTS[lang],
+        "credit_parties": credit_parties(rec, lang),
     }
+
+
+def credit_parties(rec: PublicRecord, lang: str) -> list[dict[str, Any]]:
+    """The producer's and the seller's credit as the page shows it: name, level, pledges in the page's language."""
+    t = TEXT[lang]
+    out = []
+    for role in ("producer", "seller"):
+        pid = (rec.credit or {}).get(role)
+        party = (rec.credit or {}).get("parties", {}).get(pid) if pid else None
+        if party is None or any(p["id"] == pid for p in out):
+            continue
+        out.append({"id": pid, "role": t[role], "name": party["name"], "level": party["level"],
+                    "licences": party["licences"],
+                    "pledges": [p[lang] + (f"（{p['text']}）" if lang == "zh" and p["text"] else
+                                           f" ({p['text']})" if p["text"] else "") for p in party["pledges"]]})
+    return out

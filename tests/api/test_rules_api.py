@@ -277,13 +277,15 @@ def test_parcel_weight_below_its_contents_is_flagged(client, cast, story):
 
 def test_every_role_is_refused_every_event_type_it_may_not_append(client, cast, story):
     """The whole role x event-type matrix: each forbidden pair is 403 and writes nothing."""
+    from suyuan.trace.credit.chainkey import derived_gln
     from suyuan.trace.events.payloads import EVENT_TYPES, TOKEN_HOLDER
-    from suyuan.trace.parties.registry import ROLES
+    from suyuan.trace.parties.registry import ROLES, create_party
 
+    hotline, hotline_key = create_party(client.app.state.ledger.engine, name="12345 热线", roles=["hotline"])
     keys = {"item": story.item("M1"), "batch": story.batch, "product": story.product,
-            "parcel": f"00/{sscc(2)}"}
+            "parcel": f"00/{sscc(2)}", "party": f"417/{derived_gln(cast.merchant.id)}"}
     who = {"producer": cast.producer, "merchant": cast.merchant, "platform": cast.platform,
-           "courier": cast.courier, "inspector": cast.inspector, "admin": cast.admin}
+           "courier": cast.courier, "inspector": cast.inspector, "admin": cast.admin, "hotline": hotline_key}
     checked = []
     for spec in EVENT_TYPES.values():
         key = keys[spec.keys[0]]

@@ -419,7 +419,7 @@ def _edit(data, change):
     (lambda d: d.pop("chains"), "bundle: missing field 'chains'"),
     (lambda d: d.update(chains=[1]), "bundle chains.0: missing field 'role'"),
     (lambda d: d["chains"][1].update(role="box"),
-     "bundle chains.1.role: expected one of item, batch, product, parcel, got 'box'"),
+     "bundle chains.1.role: expected one of item, batch, product, parcel, party, got 'box'"),
     (lambda d: d["chains"][1].update(role=3), "bundle chains.1.role: expected str, got int"),
     (lambda d: d["chains"][1].pop("entries"), "bundle chains.1: missing field 'entries'"),
     (lambda d: d["chains"][1]["entries"][0].pop("canonical"), "bundle chains.1.entries.0: missing field 'canonical'"),

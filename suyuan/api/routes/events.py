@@ -20,7 +20,7 @@ from suyuan.api.deps import CallerDep, EngineDep, LedgerDep, SettingsDep, get_cu
 from suyuan.api.errors import error_body
 from suyuan.errors import InputError
 from suyuan.ledger.types import BIGINT_MAX
-from suyuan.codes.gs1 import validate_key
+from suyuan.trace.credit.chainkey import validate_chain_key
 from suyuan.trace.events.capture import capture, capture_many
 
 router = APIRouter(tags=["events"])
@@ -121,7 +121,7 @@ def parse_hash(value: str) -> bytes:
 def post_event(body: EventIn, caller: CallerDep, ledger: LedgerDep, settings: SettingsDep, response: Response,
                wait: bool = Query(False, description="Answer once the entry is in a signed checkpoint")):
     statement = body.statement.model_dump()
-    validate_key(statement["key"])
+    validate_chain_key(statement["key"])
     done = capture(ledger.engine, settings, statement, body.sig,
                    party=caller.party, review_token=caller.review_token)
     log_index = done.appended.log_index
@@ -200,7 +200,7 @@ def get_chain(key: str, ledger: LedgerDep,
               after: int = Query(-1, ge=-1, le=BIGINT_MAX,
                                  description="The `next` of the previous page: only entries with a greater seq"),
               limit: int = Query(1000, ge=1, le=10000)):
-    validate_key(key)
+    validate_chain_key(key)  # goods, or a party's own chain 417/<GLN>
     entries = ledger.chain(key, after, limit + 1)
     more = len(entries) > limit
     entries = entries[:limit]

@@ -7,14 +7,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from suyuan.api.deps import AdminParty, CurrentParty, EngineDep
+from suyuan.api.deps import AdminParty, CurrentParty, EngineDep, SettingsDep
 from suyuan.errors import Forbidden
+from suyuan.trace.credit import record as credit
 from suyuan.trace.parties import registry as svc
 from suyuan.trace.parties.keys import add_party_key, list_party_keys
 
 router = APIRouter(prefix="/v1/parties", tags=["parties"])
 
-Role = Literal["producer", "merchant", "platform", "courier", "inspector", "admin"]
+Role = Literal["producer", "merchant", "platform", "courier", "inspector", "admin", "hotline"]
 
 
 class PartyCreate(BaseModel):
@@ -24,6 +25,7 @@ class PartyCreate(BaseModel):
     roles: list[Role] = Field(min_length=1)
     uscc: str | None = Field(default=None, description="Unified Social Credit Code (organisations)")
     licences: list[dict[str, Any]] = Field(default=[], description="{type, number, valid_from?, valid_to?}")
+    gln: str | None = Field(default=None, description="GS1 party GLN (13 digits): the party's chain is 417/<gln>")
 
 
 class PartyUpdate(BaseModel):
@@ -33,6 +35,7 @@ class PartyUpdate(BaseModel):
     uscc: str | None = None
     licences: list[dict[str, Any]] | None = None
     status: Literal["active", "suspended"] | None = None
+    gln: str | None = None
 
 
 class PartyPublic(BaseModel):
@@ -43,6 +46,11 @@ class PartyPublic(BaseModel):
     roles: list[str]
     status: str
     licences: list[dict[str, Any]]
+    gln: str | None = None
+
+
+class PartyRanked(PartyPublic):
+    credit: dict[str, Any] | None = Field(default=None, description="{score, level} with order=credit")
 
 
 class PartyCreated(PartyPublic):
@@ -62,20 +70,25 @@ class PublicKeyIn(BaseModel):
 @router.post("", status_code=201, response_model=PartyCreated, summary="Register a party (admin)")
 def create(body: PartyCreate, admin: AdminParty, engine: EngineDep):
     party, api_key = svc.create_party(engine, name=body.name, kind=body.kind, roles=body.roles,
-                                      uscc=body.uscc, licences=body.licences)
+                                      uscc=body.uscc, licences=body.licences, gln=body.gln)
     return party.public() | {"api_key": api_key}
 
 
 class PartyPage(BaseModel):
-    parties: list[PartyPublic]
+    parties: list[PartyRanked]
     next: str | None = Field(description="Pass as `after` for the next page (the last id shown); "
                              "null on the last page")
 
 
-@router.get("", response_model=PartyPage, summary="Registered parties and their licences, paged by id (public)")
-def index(engine: EngineDep, role: Role | None = None,
-          after: str | None = Query(None, max_length=36, description="The `next` of the previous page"),
-          limit: int = Query(1000, ge=1, le=10000)):
+@router.get("", response_model=PartyPage, summary="Registered parties and their licences, paged (public)")
+def index(engine: EngineDep, settings: SettingsDep, role: Role | None = None,
+          after: str | None = Query(None, max_length=48, description="The `next` of the previous page"),
+          limit: int = Query(1000, ge=1, le=10000),
+          order: Literal["id", "credit"] = Query("id", description="id: by id; credit: best credit first, "
+                                                 "for a platform's search ranking")):
+    if order == "credit":
+        ranked, following = credit.parties_by_credit(engine, settings, role, after, limit)
+        return {"parties": ranked, "next": following}
     parties, following = svc.parties_page(engine, role, after=after, limit=limit)
     return {"parties": [p.public() for p in parties], "next": following}
 

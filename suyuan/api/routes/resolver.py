@@ -131,7 +131,7 @@ def _build(page: Page, ref: KeyRef, *, count: bool) -> PublicRecord | None:
     """Look the goods up, log the check once they are known to exist, and assemble the record."""
     check = consumer_check(page.settings, page.salt, page.address, page.region, watch=ref.kind == "item")
     return public_record(page.ledger.engine, ref, record_check=check if count else None,
-                         checkpoint_size=page.checkpoints.get(page.ledger.engine))
+                         checkpoint_size=page.checkpoints.get(page.ledger.engine), settings=page.settings)
 
 
 def _not_ours(request: Request, mode: str, lang: str, key: str, warning: Warning, status: int) -> Response:

@@ -66,7 +66,7 @@ __all__ = [
 
 FORMAT = "suyuan.bundle/v2"
 """v2 added the signed chain heads; a v1 bundle cannot show that it hides nothing, so it is refused."""
-ROLES = ("item", "batch", "product", "parcel")
+ROLES = ("item", "batch", "product", "parcel", "party")  # party: a party's own chain, 417/<GLN>
 
 
 class BundleError(VerificationError):
@@ -206,11 +206,14 @@ def _evidence(entry: BundleEntry, checkpoint_note: str) -> EntryEvidence:
 
 
 def journey_needs(subject: str) -> list[tuple[str, str]]:
-    """(role, key) of the chains an item key names by itself: the item's, its batch's (with a lot), its product's.
+    """(role, key) of the chains an item key names by itself: the item's, its batch's (with a lot), its product's;
+    a party key `417/<GLN>` names its own chain alone.
 
     Its parcels are known only from the log (the heads note lists them).
     """
     parts = subject.split("/")
+    if parts[0] == "417":  # a party's record: its own chain
+        return [("party", subject)]
     needs = [("item", subject)]
     if len(parts) >= 4 and parts[0] == "01":
         if parts[2] == "10":

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from suyuan.errors import Forbidden, InputError, Unauthorized
+from suyuan.trace.credit import dishonesty
 from suyuan.trace.events import payloads as ev
 from suyuan.trace.events import rules
 from suyuan.trace.events.tokens import consumer_actor, token_digest
@@ -74,4 +75,5 @@ def _party(conn: Connection, spec: ev.EventType, party: PartyView | None, review
     if not party.active:
         raise Forbidden(f"Party {party.id} is suspended: expected an active party to write.")
     rules.require_role(party.roles, spec.roles, spec.name)
+    dishonesty.require_not_listed(conn, party.id, spec.name)
     return party

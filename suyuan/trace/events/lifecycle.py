@@ -48,8 +48,16 @@ class BatchState(StrEnum):
     RECALLED = "recalled"
 
 
-State = ItemState | ParcelState | BatchState
-KINDS: dict[str, type[StrEnum]] = {"item": ItemState, "parcel": ParcelState, "batch": BatchState}
+class PartyState(StrEnum):
+    """A party's standing on the dishonesty list (`suyuan.trace.credit.dishonesty`)."""
+
+    GOOD = "good"
+    LISTED = "listed"
+
+
+State = ItemState | ParcelState | BatchState | PartyState
+KINDS: dict[str, type[StrEnum]] = {"item": ItemState, "parcel": ParcelState, "batch": BatchState,
+                                   "party": PartyState}
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class Transition:
     refusals: tuple[Refusal, ...] = ()
 
 
-I, P, B = ItemState, ParcelState, BatchState
+I, P, B, S = ItemState, ParcelState, BatchState, PartyState
 _RECALLED = ("Batch {key} is recalled: expected a batch not under recall to {event}, wait for an inspector "
              "to lift the recall.")
 _MOVING = "{What} {key} is {state}: expected {expected} before {purpose}."
@@ -129,6 +137,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("recall", "batch", (B.ACTIVE,), B.RECALLED, "already_recalled", "Batch {key} is already recalled."),
     _t("recall_lifted", "batch", (B.RECALLED,), B.ACTIVE, "not_recalled",
        "Batch {key} is not recalled: expected a recalled batch to lift."),
+    _t("dishonest_listed", "party", (S.GOOD,), S.LISTED, "already_listed",
+       "Party chain {key} is already on the dishonesty list: delist it first."),
+    _t("dishonest_delisted", "party", (S.LISTED,), S.GOOD, "not_listed_dishonest",
+       "Party chain {key} is {state}: expected {expected} to delist."),
 )  # fmt: skip
 # Events that check no state and change none: allowed on goods in any state, and on goods not recorded
 # (a generic EPCIS event, `suyuan.trace.events.handlers.epcis`).

@@ -21,6 +21,7 @@ from suyuan.errors import Conflict, SuyuanError
 from suyuan.ledger.chain import Appended, as_retry, find_retry, statement_digest
 from suyuan.ledger.verify.entry import canonical, check_statement
 from suyuan.codes.gs1 import validate_key
+from suyuan.trace.credit import chainkey
 from suyuan.trace.events import payloads as ev
 from suyuan.trace.events import rules
 from suyuan.trace.events.caller import Lookups, check_caller
@@ -113,6 +114,9 @@ def _subject(statement: dict[str, Any]) -> tuple[ev.EventType, KeyRef]:
     """The event type and what its key names; a generic `epcis` event may name any GS1 key."""
     if statement["type"] == "epcis":
         return ev.event_type("epcis"), epcis_ref(statement["key"])
+    if isinstance(statement["key"], str) and statement["key"].startswith(chainkey.PARTY_AI + "/"):
+        chainkey.check_party_key(statement["key"])
+        return ev.event_type(statement["type"]), KeyRef(statement["key"], "party")
     validate_key(statement["key"])
     return ev.event_type(statement["type"]), key_ref(statement["key"])
 
@@ -160,3 +164,5 @@ def lock(conn: Connection, ref: KeyRef) -> None:
         batch_row(conn, ref.key, lock=True)
     elif ref.kind == "product":
         product_row(conn, ref.gtin, lock=True)
+    elif ref.kind == "party":
+        chainkey.party_of_key(conn, ref.key, lock=True)

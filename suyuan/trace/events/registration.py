@@ -79,8 +79,14 @@ def _time_of(engine: Engine, ident: str, time: str | None, sig: Any) -> str | No
 def registration(engine: Engine, party: PartyView | str, key: str, data: dict[str, Any], ident: str, *,
                  time: str | None = None, sig: str | None = None) -> dict[str, Any]:
     """The register statement a product or batch request becomes (see the module doc)."""
+    return request_statement(engine, party, key, "register", data, ident, time=time, sig=sig)
+
+
+def request_statement(engine: Engine, party: PartyView | str, key: str, kind: str, data: dict[str, Any],
+                      ident: str, *, time: str | None = None, sig: str | None = None) -> dict[str, Any]:
+    """The statement of type `kind` a request with idempotency id `ident` becomes (see the module doc)."""
     ident = _request_id(ident)
-    st = statement(key, "register", party, data, ident=ident)
+    st = statement(key, kind, party, data, ident=ident)
     when = _time_of(engine, ident, time, sig)
     return st | {"time": when} if when is not None else st
 

@@ -72,6 +72,11 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("bad_party", "`data.seller` or `data.courier` is not an active party with the merchant/platform "
          "or courier role"),
     Rule("person_erased", "`data.buyer` or `data.recipient` is the commitment of an erased person"),
+    Rule("dishonest_listed", "any write by a party on the dishonesty list but its `repair_requested`", status=403),
+    Rule("already_listed", "`dishonest_listed` of a party already on the list"),
+    Rule("not_listed_dishonest", "`dishonest_delisted` of a party not on the list"),
+    Rule("complaint_resolved", "`complaint_resolved` of a complaint already upheld or rejected"),
+    Rule("repair_decided", "`repair_decided` of a repair request already accepted or rejected"),
 )}  # fmt: skip
 assert {t.rule for t in lifecycle.TRANSITIONS} <= set(RULES)
 

@@ -34,7 +34,7 @@ from suyuan.ledger.verify.checkpoint import Checkpoint, open_checkpoint
 from suyuan.ledger.ledger import Ledger
 from suyuan.ledger.models import Entry, Leaf
 from suyuan.ledger.verify.receipt import Receipt
-from suyuan.trace.journey.chains import Journey, journey_chains
+from suyuan.trace.journey.chains import Journey, JourneyChain, journey_chains
 from suyuan.trace.parties.models import Party, PartyKey as PartyKeyRow
 
 entries_t = Entry.__table__
@@ -57,14 +57,19 @@ class _Read:
         return [bytes(r.hash) for rows in self.rows.values() for r in rows if r.idx is None]
 
 
-def _read(conn: Connection, item_key: str) -> _Read:
+def party_journey(chain_key: str) -> Journey:
+    """A party's record as a journey of one chain, its own (`suyuan.trace.credit.chainkey`)."""
+    return Journey(chain_key, (JourneyChain("party", chain_key),))
+
+
+def _read(conn: Connection, item_key: str, journey: Journey | None = None) -> _Read:
     # The checkpoint first: every entry in its tree was committed with it, so the
     # entries read next include them all (and maybe newer ones, beyond its size).
     try:
         checkpoint = tilestore.latest_checkpoint(conn)
     except NotFound:
         checkpoint = None  # a fresh log: everything is pending
-    journey = journey_chains(conn, item_key)
+    journey = journey or journey_chains(conn, item_key)
     wanted = journey.keys
     total = conn.execute(select(func.count()).select_from(entries_t).where(entries_t.c.key.in_(wanted))).scalar()
     if total > MAX_JOURNEY_ENTRIES:
@@ -141,21 +146,22 @@ def _head(role: str, key: str, covered: list[Any]) -> ChainHead:
     return ChainHead(role, key, covered[-1].seq + 1, bytes(covered[-1].hash).hex())
 
 
-def build_bundle(ledger: Ledger, item_key: str, *, wait: float = 5.0) -> Bundle:
+def build_bundle(ledger: Ledger, item_key: str, *, wait: float = 5.0, journey: Journey | None = None) -> Bundle:
     """Everything needed to verify the item's journey offline, as of one checkpoint.
 
     Entries not yet in the log are integrated first (at most `wait` seconds);
     any still outside the checkpoint stay out of the bundle, counted in their
     chain's `later`. The log key signs every chain's head as of the checkpoint.
+    A party's bundle passes its `journey` (`party_journey`): the party's own chain.
     """
     with ledger.engine.connect() as conn:
-        read = _read(conn, item_key)
+        read = _read(conn, item_key, journey)
     if read.pending and wait > 0:
         for h in read.pending:
             if ledger.wait_for_checkpoint(h, timeout=wait) is None:
                 break
     with ledger.engine.connect() as conn:
-        read = _read(conn, item_key)
+        read = _read(conn, item_key, journey)
         if read.checkpoint is None:
             raise NotFound("The log has no checkpoint yet; retry in a second.")
         note, size = read.checkpoint.note, read.checkpoint.size

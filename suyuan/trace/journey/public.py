@@ -30,6 +30,8 @@ from sqlalchemy import Connection, Engine, bindparam, func, select
 from suyuan.codes import regions
 from suyuan.codes.gs1 import make_key
 from suyuan.ledger.models import Checkpoint, Entry, Leaf
+from suyuan.config import Settings
+from suyuan.trace.credit import record as credit_record
 from suyuan.trace.events.models import Flag
 from suyuan.trace.goods.registry import KeyRef, batches_t, contents_t, items_t, parcels_t, products_t
 from suyuan.trace.journey import disclosure
@@ -79,6 +81,7 @@ class PublicRecord:
     pending: int = 0  # shown entries not yet covered by the latest checkpoint
     warnings: list[Warning] = field(default_factory=list)
     scans: ScanStats | None = None
+    credit: dict[str, Any] | None = None  # the parties' credit and active risk warnings (suyuan.trace.credit)
 
     @property
     def reviewable(self) -> bool:
@@ -103,7 +106,7 @@ class PublicRecord:
             "hidden_reviews": [{"review": e.data.get("review"), "reason": e.data.get("reason", ""),
                                 "hidden_at": e.time.isoformat() if e.time else None}
                                for e in self.events if e.type == "hide_review"],
-            "scans": scans,
+            "scans": scans, "credit": self.credit,
         }
 
 
@@ -141,7 +144,8 @@ class CheckpointSize:
 # The product and its owner's public identity, and the batch: joined to the goods in the first read.
 _PRODUCT = (products_t.c.name.label("product_name"), products_t.c.category, products_t.c.priority,
             products_t.c.net_weight_g, parties_t.c.kind.label("p_kind"), parties_t.c.name.label("p_name"),
-            parties_t.c.uscc, parties_t.c.licences, parties_t.c.status.label("p_status"))
+            parties_t.c.uscc, parties_t.c.licences, parties_t.c.status.label("p_status"),
+            products_t.c.owner.label("p_id"))
 _BATCH = (batches_t.c.key.label("b_key"), batches_t.c.lot, batches_t.c.production_date,
           batches_t.c.expiry_date, batches_t.c.origin_region, batches_t.c.recalled)
 
@@ -165,7 +169,7 @@ _PARCELS = (select(func.aggregate_strings(contents_t.c.parcel_key, PARCEL_SEP))
 # so items are looked up by (gtin, serial); `find` prefers the row whose key is the one asked for.
 _FIND = {
     "item": select(items_t.c.key, items_t.c.gtin, items_t.c.batch_key, items_t.c.serial, items_t.c.state,
-                   *_PRODUCT, *_BATCH, _flagged(MANY).label("many_flag"), _flagged(FAR_APART).label("far_flag"),
+                   items_t.c.seller, *_PRODUCT, *_BATCH, _flagged(MANY).label("many_flag"), _flagged(FAR_APART).label("far_flag"),
                    _PARCELS.label("parcels"))
     .select_from(_with_product(items_t, items_t.c.gtin).outerjoin(batches_t, batches_t.c.key == items_t.c.batch_key))
     .where(items_t.c.gtin == bindparam("gtin"), items_t.c.serial == bindparam("serial")),
@@ -215,7 +219,8 @@ RecordCheck = Callable[[Connection, str], ScanStats | None]
 
 
 def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | None = None,
-                  checkpoint_size: int | None = None, now: datetime | None = None) -> PublicRecord | None:
+                  checkpoint_size: int | None = None, now: datetime | None = None,
+                  settings: Settings | None = None) -> PublicRecord | None:
     """The public record of the goods `ref` names; None when nothing is registered under it.
 
     `record_check(conn, key)` logs the consumer's check once the goods are
@@ -227,6 +232,8 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
     a window, or two provinces too quickly), now or before, gets the
     possible-clone warning; courier scans and their `serial_far_apart` flags
     do not make it (a parcel crossing provinces is a journey, not a clone).
+    With `settings`, the record discloses the credit of the producer and the
+    seller (level, pledges) and the active risk warnings about them or the batch.
     """
     conn = engine.connect()
     if record_check is None:
@@ -242,6 +249,10 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
         names = _names(conn, raw)
         if checkpoint_size is None:
             checkpoint_size = checkpointed_size(conn)
+        if settings is not None and ref.kind != "parcel":
+            parties = {"producer": row.p_id, "seller": getattr(row, "seller", None)}
+            rec.credit = parties | credit_record.disclosure(conn, settings, list(parties.values()),
+                                                            [k for k in (getattr(row, "b_key", None), key) if k])
         rec.scans = _log_check(conn, key, record_check)
     rec.checkpoint_size = checkpoint_size
     _assemble(rec, row, raw, levels, names, now)
@@ -345,6 +356,9 @@ def _warn(rec: PublicRecord, batch: Any, clone_reasons: set[str], now: datetime 
         last = failed[-1]
         rec.warnings.append(Warning("inspection_failed", {
             "time": last.time.isoformat() if last.time else None, "by": last.actor}))
+    for w in (rec.credit or {}).get("warnings", []):
+        rec.warnings.append(Warning("risk_warning", {"text_zh": w["text_zh"], "text_en": w["text_en"],
+                                                     "ends": w["ends"], "severity": w["severity"]}))
     if rec.kind == "item" and clone_reasons:
         s = rec.scans
         rec.warnings.append(Warning("possible_clone", {

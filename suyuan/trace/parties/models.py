@@ -38,6 +38,7 @@ class Party(Base):
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated, sorted
     status: Mapped[str] = mapped_column(String(16))  # active | suspended
     licences: Mapped[list[Any]] = mapped_column(JSON)
+    gln: Mapped[str | None] = mapped_column(String(13), unique=True, index=True)  # GS1 party GLN, names its chain
     created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     updated: Mapped[datetime | None] = mapped_column(UtcDateTime())
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import Connection, Engine, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum import exceptions as stdnum_errors
+from stdnum import ean as stdnum_ean
 from stdnum.cn import uscc as stdnum_uscc
 
 from suyuan.errors import InputError, NotFound, RuleViolation, Unauthorized
@@ -28,7 +29,7 @@ from suyuan.trace.parties.models import ApiKey, Party
 parties_t = Party.__table__
 api_keys_t = ApiKey.__table__
 
-ROLES = ("producer", "merchant", "platform", "courier", "inspector", "admin")
+ROLES = ("producer", "merchant", "platform", "courier", "inspector", "admin", "hotline")
 KINDS = ("organisation", "individual")
 STATUSES = ("active", "suspended")
 API_KEY_PREFIX = "sy_"
@@ -79,6 +80,7 @@ class PartyView:
     roles: tuple[str, ...]
     status: str
     licences: tuple[dict[str, Any], ...]
+    gln: str | None = None  # GS1 party GLN: names the party's own chain, 417/<gln> (suyuan.trace.credit)
 
     @property
     def active(self) -> bool:
@@ -91,6 +93,7 @@ class PartyView:
         return {
             "id": self.id, "kind": self.kind, "name": self.name, "uscc": self.uscc,
             "roles": list(self.roles), "status": self.status, "licences": list(self.licences),
+            "gln": self.gln,
         }  # fmt: skip
 
 
@@ -98,8 +101,13 @@ def _view(row) -> PartyView:  # noqa: ANN001
     return PartyView(
         id=row.id, kind=row.kind, name=row.name, uscc=row.uscc,
         roles=tuple(r for r in row.roles.split(",") if r), status=row.status,
-        licences=tuple(row.licences or ()),
+        licences=tuple(row.licences or ()), gln=row.gln,
     )  # fmt: skip
+
+
+def view_of(row) -> PartyView:  # noqa: ANN001
+    """A party row (any select of the parties table's columns) as the rules and the API see it."""
+    return _view(row)
 
 
 # --- validation ----------------------------------------------------------------
@@ -152,6 +160,20 @@ def check_licences(licences: Iterable[Any]) -> list[dict[str, Any]]:
             ) from None
         out.append(lic.model_dump(mode="json", exclude_none=True))
     return out
+
+
+def check_gln(value: str) -> str:
+    """A party GLN (13 digits, GS1 check digit); the restricted-circulation prefixes 020-029 are suyuan's
+    own party keys (`suyuan.trace.credit.chainkey`), never a registered GLN."""
+    if not isinstance(value, str) or not value.isdigit() or len(value) != 13:
+        raise InputError(f"Invalid gln: expected 13 digits, got {str(value)[:20]!r}.", field="gln")
+    if value.startswith("02"):
+        raise InputError(f"Invalid gln {value}: expected a GS1-assigned GLN, got one in the restricted "
+                         "circulation range 020-029, which suyuan uses for parties without a GLN.", field="gln")
+    check = stdnum_ean.calc_check_digit(value[:12])
+    if check != value[12]:
+        raise InputError(f"Invalid gln check digit for {value}: expected {check}, got {value[12]}.", field="gln")
+    return value
 
 
 def _check_name(name: str) -> str:
@@ -250,6 +272,7 @@ def create_party(
     kind: str = "organisation",
     uscc: str | None = None,
     licences: Iterable[Any] = (),
+    gln: str | None = None,
 ) -> tuple[PartyView, str]:
     """Register a party and issue its first API key: `(party, api_key)`; the key is shown once."""
     if kind not in KINDS:
@@ -261,12 +284,15 @@ def create_party(
             raise InputError("Invalid uscc: expected none for an individual.", field="uscc")
         uscc = check_uscc(uscc)
     lic = check_licences(licences)
+    gln = check_gln(gln) if gln is not None else None
     party_id = str(uuid.uuid4())
     with _uscc_race(uscc), engine.begin() as conn:
         _check_uscc_free(conn, uscc, party_id)
+        if gln and conn.execute(select(parties_t.c.id).where(parties_t.c.gln == gln)).first():
+            raise Conflict(f"GLN {gln} is already registered; update that party instead.")
         conn.execute(parties_t.insert().values(
             id=party_id, kind=kind, name=name, uscc=uscc, roles=",".join(roles),
-            status="active", licences=lic,
+            status="active", licences=lic, gln=gln,
         ))  # fmt: skip
         api_key = _new_key(conn, party_id)
         return _get(conn, party_id), api_key
@@ -307,6 +333,7 @@ def update_party(
     uscc: str | None = None,
     licences: Iterable[Any] | None = None,
     status: str | None = None,
+    gln: str | None = None,
 ) -> PartyView:
     """Change a party's record; `status="suspended"` stops it writing at once."""
     values: dict[str, Any] = {}
@@ -318,6 +345,8 @@ def update_party(
         values["uscc"] = check_uscc(uscc)
     if licences is not None:
         values["licences"] = check_licences(licences)
+    if gln is not None:
+        values["gln"] = check_gln(gln)
     if status is not None:
         if status not in STATUSES:
             raise InputError(

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from suyuan.errors import RuleViolation
 from suyuan.trace.events import lifecycle, rules
 from suyuan.trace.events.capture import capture
-from suyuan.trace.events.lifecycle import BatchState, ItemState, ParcelState
+from suyuan.trace.events.lifecycle import BatchState, ItemState, ParcelState, PartyState
 from suyuan.trace.events.payloads import EVENT_TYPES
 from suyuan.trace.events.registration import register_batch, register_product
 from suyuan.trace.goods.models import Batch, Item, Parcel
@@ -59,7 +59,7 @@ BATCH_EVENTS = {
     "recall": {"active": "recalled", "recalled": "already_recalled"},
     "recall_lifted": {"active": "not_recalled", "recalled": "active"},
 }
-STATES = {"item": ItemState, "parcel": ParcelState, "batch": BatchState}
+STATES = {"item": ItemState, "parcel": ParcelState, "batch": BatchState, "party": PartyState}
 
 
 def _table_says(event: str, kind: str, state: str) -> str:
@@ -132,7 +132,7 @@ def _codes_raised_in_source() -> dict[str, str]:
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
             args = []
-            if name == "RuleViolation":
+            if name in ("RuleViolation", "Forbidden"):
                 args = [k.value for k in node.keywords if k.arg == "rule"]
             elif name == "require" and len(node.args) >= 3:
                 args = [node.args[2]]

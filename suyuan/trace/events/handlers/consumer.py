@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from suyuan.errors import RuleViolation
+from suyuan.trace.credit import complaints, marks
 from suyuan.trace.events import lifecycle, rules
 from suyuan.trace.events.context import Ctx, later, set_item
 from suyuan.trace.events.tokens import deliveries_t, tokens_t
@@ -82,3 +83,8 @@ def complain(ctx: Ctx) -> None:
     if delivery.complained_at is not None:
         _used(ctx, delivery.complained_at, "complaint", "a delivery allows one complaint")
     _use(ctx, delivery, complained_at=ctx.now)
+    # A shopper's complaint is taken in like a hotline's, about the item's seller (else its producer).
+    party = complaints.subject_of_key(ctx.conn, ctx.ref.key, "key")
+    marks.ensure_party(ctx.conn, ctx.settings, party)
+    ctx.after.append(lambda a: complaints.file(ctx.conn, party, a.hash, complaints.SHOPPER, ctx.data.category,
+                                               None, ctx.ref.key, ctx.when))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from suyuan.ledger.models import Entry
+from suyuan.trace.credit import marks
 from suyuan.trace.events import lifecycle, rules
 from suyuan.trace.events.context import Ctx, need, touch_item
 from suyuan.trace.goods.registry import batch_row, batches_t, forget_row, item_row, product_row
@@ -25,6 +26,9 @@ def inspect(ctx: Ctx) -> None:
         rules.require_party(row.owner, ctx.actor, f"{ref.kind} {ref.key}", "producers inspect only their own goods")
     if ref.kind == "item":
         touch_item(ctx, row)
+    if ctx.data.result == "fail":  # a failed inspection weighs on the producer's credit
+        ctx.after.append(lambda a: marks.add(conn, ctx.settings, row.owner, "inspection", "medium", a.hash,
+                                             ref.key, ctx.when))
 
 
 def _set_recalled(ctx: Ctx) -> None:
@@ -37,6 +41,9 @@ def _set_recalled(ctx: Ctx) -> None:
 
 def recall(ctx: Ctx) -> None:
     _set_recalled(ctx)
+    owner = batch_row(ctx.conn, ctx.ref.key).owner  # a recall weighs on the producer's credit
+    ctx.after.append(lambda a: marks.add(ctx.conn, ctx.settings, owner, "recall", "high", a.hash, ctx.ref.key,
+                                         ctx.when))
 
 
 def recall_lifted(ctx: Ctx) -> None:

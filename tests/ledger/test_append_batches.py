@@ -106,3 +106,13 @@ def test_a_lone_surrogate_is_refused_as_bad_input_and_writes_nothing(engine):
     with pytest.raises(InputError, match=r"^Value cannot be canonicalised \(RFC 8785\): "):
         append(engine, statement(kind="register", name="\ud800"))
     assert _rows(engine) == []
+
+
+def test_a_retry_of_a_batch_over_two_in_lists_finds_every_original(engine):
+    # Ids are looked up 1,000 per IN list: a batch past 2,000 needs the third list too.
+    batch = [(statement(kind="register"), None) for _ in range(2101)]
+    first = append_many(engine, batch)
+    again = append_many(engine, batch)
+    assert all(d.created for d in first) and not any(d.created for d in again)
+    assert [d.hash for d in again] == [d.hash for d in first]
+    assert len(_rows(engine)) == 2101

@@ -122,3 +122,12 @@ def test_built_tiles_have_integer_indexes_and_canonical_paths():
     built = list(build_tiles(0, leaves, lambda level, index: b""))
     assert all(type(tile.index) is int for tile, _ in built)
     assert [tile.path() for tile, _ in built if tile.level == 0] == ["0/000", "0/001", "0/002", "0/003.p/5"]
+
+
+def test_a_note_unverified_error_says_when_no_signature_was_found():
+    from suyuan.ledger.verify.note import NoteUnverifiedError
+
+    assert str(NoteUnverifiedError(["log.example+0a1b2c3d"], [])) == (
+        "note has no valid signature from a known key: expected one of log.example+0a1b2c3d, got (none)")
+    assert str(NoteUnverifiedError([], ["a+00000001", "b+00000002"])) == (
+        "note has no valid signature from a known key: expected one of (no keys), got a+00000001, b+00000002")

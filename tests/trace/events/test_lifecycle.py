@@ -127,18 +127,24 @@ def _codes_raised_in_source() -> dict[str, str]:
     and the lifecycle table's codes."""
     found: dict[str, str] = {}
     for path in sorted((REPO / "suyuan").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # A code may be named by a module constant (USCC_RULE = "uscc_registered").
+        constants = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                     and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+                     for t in n.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
             args = []
-            if name in ("RuleViolation", "Forbidden"):
+            if name in ("RuleViolation", "Forbidden", "Conflict"):
                 args = [k.value for k in node.keywords if k.arg == "rule"]
             elif name == "require" and len(node.args) >= 3:
                 args = [node.args[2]]
             for arg in args:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    found.setdefault(arg.value, f"{path.relative_to(REPO)}:{node.lineno}")
+                value = constants.get(arg.id) if isinstance(arg, ast.Name) else getattr(arg, "value", None)
+                if isinstance(value, str):
+                    found.setdefault(value, f"{path.relative_to(REPO)}:{node.lineno}")
     for t in lifecycle.TRANSITIONS:
         for code in (t.rule, *(r.rule for r in t.refusals)):
             found.setdefault(code, "suyuan/trace/events/lifecycle.py")

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, insert
 from stdnum import ean
 
@@ -46,3 +47,13 @@ def forge_next(engine: Engine, key: str, prev: str, seq: int) -> bytes:
             "recorded": datetime(2026, 11, 27, 8, 0, 1, tzinfo=timezone.utc)}).scalar_one()
         conn.execute(insert(QueueItem), {"entry_id": entry_id})
     return raw
+
+
+def assert_refused(refused: Any, kind: type, message: str, field: Any) -> None:
+    """`refused()` raises exactly `kind` with exactly `message` (and `field`, unless it is `...`)."""
+    with pytest.raises(kind) as caught:
+        refused()
+    assert type(caught.value) is kind
+    assert str(caught.value) == message
+    if field is not ...:
+        assert caught.value.field == field

@@ -12,7 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from suyuan.thresholds import Thresholds
 
 
 def default_data_dir() -> Path:
@@ -38,7 +40,7 @@ def resolver_warning(resolver_url: str) -> str | None:
             "with it lead nowhere; set it to the base URL your scan pages are served under.")
 
 
-class Settings(BaseSettings):
+class Settings(Thresholds):
     model_config = SettingsConfigDict(env_prefix="SUYUAN_", extra="ignore")
 
     data_dir: Path = Field(

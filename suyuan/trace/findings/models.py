@@ -32,6 +32,7 @@ class Finding(Base):
     subject_party: Mapped[str | None] = mapped_column(String(36), ForeignKey("parties.id"), index=True)
     subject_keys: Mapped[list[Any]] = mapped_column(JSON)  # ledger keys (Digital Link paths)
     evidence: Mapped[list[Any]] = mapped_column(JSON)  # entry hashes, lowercase hex
+    detail: Mapped[str | None] = mapped_column(String(1000))  # one sentence naming the entries
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     created: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     status: Mapped[str] = mapped_column(String(16), default="open")  # one of STATUSES

@@ -1,0 +1,3 @@
+"""Detectors of `brushing` findings (see `suyuan.analytics.candidates.TYPES` for the reasons)."""
+
+from __future__ import annotations

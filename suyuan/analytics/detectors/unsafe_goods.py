@@ -1,0 +1,3 @@
+"""Detectors of `unsafe_goods` findings (see `suyuan.analytics.candidates.TYPES` for the reasons)."""
+
+from __future__ import annotations

@@ -13,7 +13,7 @@ from pathlib import Path
 from suyuan.config import Settings
 
 
-def serve(settings: Settings, args: argparse.Namespace) -> int:
+def serve(settings: Settings, args: argparse.Namespace, banner: list[str] | None = None) -> int:
     """Serve HTTP until SIGTERM or Ctrl-C; then stop accepting, finish what runs, and exit.
 
     uvicorn's graceful shutdown closes the listening socket, waits up to
@@ -25,11 +25,29 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from suyuan.api.app import create_app
     from suyuan.api.logs import json_log_config
 
-    print(f"serving on http://{args.host}:{args.port}  (API docs at /docs)", flush=True)
-    extra = {"log_config": json_log_config()} if args.log_format == "json" else {}
+    serving = f"serving on http://{args.host}:{args.port}  (API docs at /docs)"
+    extra: dict = {}
+    if args.log_format == "json":
+        extra = {"log_config": json_log_config()}
+        _log_banner([*(banner or []), serving])
+    else:
+        print(serving, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
                 timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or 1, **extra)
     return 0
+
+
+def _log_banner(lines: list[str]) -> None:
+    """The start-up report as JSON log lines (`--log-format json`): warnings at level warning."""
+    import logging.config
+
+    from suyuan.api.logs import json_log_config
+
+    logging.config.dictConfig(json_log_config())
+    log = logging.getLogger("suyuan.serve")
+    for line in filter(None, (line.strip() for line in lines)):
+        level = logging.WARNING if "warning:" in line[:20] else logging.INFO  # "suyuan: warning: ..."
+        log.log(level, "start", extra={"fields": {"event": "start", "message": line}})
 
 
 def _key_locations(settings: Settings) -> None:

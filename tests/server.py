@@ -37,8 +37,8 @@ class ServerDidNotStart(RuntimeError):
 class ServerProcess:
     """One `suyuan serve` process with its output in a log file."""
 
-    def __init__(self, env: dict[str, str], log: Path, cwd: Path | None = None) -> None:
-        self.env, self.log, self.cwd = env, log, cwd
+    def __init__(self, env: dict[str, str], log: Path, cwd: Path | None = None, args: tuple[str, ...] = ()) -> None:
+        self.env, self.log, self.cwd, self.args = env, log, cwd, args
         self.proc: subprocess.Popen | None = None
         self.port = 0
 
@@ -57,7 +57,7 @@ class ServerProcess:
             self.port = free_port()
             with self.log.open("wb") as out:  # a file, not a pipe nobody reads
                 self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "suyuan.cli", "serve", "--port", str(self.port)],
+                    [sys.executable, "-m", "suyuan.cli", "serve", "--port", str(self.port), *self.args],
                     env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=self.cwd)
             if self._wait_ready():
                 return self.base

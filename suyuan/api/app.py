@@ -13,9 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse
 
 from suyuan import __version__
-from suyuan.api import errors
+from suyuan.api import contract, errors
 from suyuan.api.metrics import Metrics, RequestObserver
-from suyuan.api.readiness import Readiness, ReadinessGate
+from suyuan.api.readiness import OPEN_PATHS, Readiness, ReadinessGate
 from suyuan.api.routes import codes, credit, dashboard, epcis, events, feedback, flags, goods, inspect, labels
 from suyuan.api.routes import log, operations, parties, people, resolver, reviews, scans
 from suyuan.config import Settings, get_settings
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.state.metrics = Metrics(app, frozenset(r.path for r in resolver.router.routes))
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
     errors.install(app)
+    contract.install(app, OPEN_PATHS)
     for room in (operations, log, events, credit, dashboard, parties, goods, flags, inspect, reviews, people,
                  codes, labels, scans, feedback, epcis):
         app.include_router(room.router)

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from suyuan.api import contract
 from suyuan.errors import (
     BadRequest,
     Conflict,
@@ -50,11 +51,13 @@ STATUS = (
 
 
 def _body(status: int, detail: str, field: str | None = None, rule: str | None = None,
-          retry_after: int | None = None) -> JSONResponse:
+          retry_after: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"detail": detail, "field": field}
     if rule is not None:
         body["rule"] = rule
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     if status == 503:
         headers["Retry-After"] = str(retry_after or 1)
     return JSONResponse(body, status_code=status, headers=headers or None)
@@ -116,8 +119,12 @@ def install(app: FastAPI) -> None:
         return _body(422, detail, field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "Request refused."
+        headers = dict(exc.headers or {})
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No such path; see /docs for the API."
-        return _body(exc.status_code, detail)
+        if exc.status_code == 405:  # RFC 9110 §15.5.6: name the methods the path has
+            headers["Allow"] = contract.allowed_methods(request)
+            detail = f"Method {request.method} not allowed: expected one of {headers['Allow']}."
+        return _body(exc.status_code, detail, headers=headers)

@@ -11,11 +11,12 @@ serial `A/B` (key `01/06901234567892/21/A%2FB`).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from suyuan.api.deps import SettingsDep
+from suyuan.api.params import KEY_PATTERN
 from suyuan.errors import InputError
 from suyuan.codes import render
 
@@ -40,11 +41,15 @@ def split_format(path: str) -> tuple[str, str]:
 @router.get("/{path:path}", response_class=Response,
             summary="A QR code (Digital Link URI), EAN-13 or GS1-128 for a key, as PNG or SVG",
             responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})
-def get_code(path: str, request: Request, settings: SettingsDep,
+def get_code(path: Annotated[str, Path(description="<key>.png or <key>.svg", json_schema_extra={
+                 "format": "gs1-code-path", "pattern": KEY_PATTERN[:-2] + r")\.(png|svg)$"})],
+             request: Request, settings: SettingsDep,
              kind: Literal["qr", "ean13", "gs1-128"] = Query("qr", description="symbol to draw")) -> Response:
     # The decoded path would turn %2F inside a serial into a separator; the raw one keeps the key.
+    # A key sent as one encoded segment (01%2F0690...%2F21%2FSN1.png) has no raw separator: decode it once.
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace")
     prefix = router.prefix + "/"
-    key, fmt = split_format(raw[len(prefix):] if raw.startswith(prefix) else path)
+    raw_key = raw[len(prefix):] if raw.startswith(prefix) else path
+    key, fmt = split_format(raw_key if "/" in raw_key else path)
     body = render.render(key, kind, fmt, settings.resolver_url)  # type: ignore[arg-type]
     return Response(body, media_type=MEDIA[fmt], headers={"Cache-Control": CACHE})

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, InspectorParty, LedgerDep, SettingsDep, VaultDep
+from suyuan.api.params import HASH_PATTERN, HashStr, IdField, PartyField, TimeField, key_field
 from suyuan.trace.credit import record
 from suyuan.trace.credit.complaints import CATEGORIES, CHANNELS
 from suyuan.trace.credit.pledges import PLEDGES, pledge_list
@@ -24,16 +25,14 @@ from suyuan.trace.journey import evidence
 
 router = APIRouter(tags=["credit"])
 
-_ID = Field(description="Idempotency id, a lower-case UUID: becomes the statement's id")
-_TIME = Field(default=None, description="RFC 3339 event time; default: the recorded one on a retry, else now")
 Severity = Literal["low", "medium", "high"]
 Hash = Field(pattern=r"^[0-9a-f]{64}$", description="an entry hash, 64 lower-case hex")
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    id: str = _ID
-    time: str | None = _TIME
+    id: str = IdField
+    time: str | None = TimeField
 
 
 class PledgeIn(_In):
@@ -43,7 +42,7 @@ class PledgeIn(_In):
 
 class BreachIn(_In):
     pledge: str = Hash
-    evidence: list[str] = Field(default=[], max_length=50, description="hashes of the entries that show it")
+    evidence: list[HashStr] = Field(default=[], max_length=50, description="hashes of the entries that show it")
     findings: list[int] = Field(default=[], max_length=50, description="ids of findings that show it")
     severity: Severity = "medium"
     note: str | None = Field(default=None, max_length=2000)
@@ -60,8 +59,8 @@ class ComplaintIn(_In):
     channel: Literal[CHANNELS]  # type: ignore[valid-type]
     reference: str | None = Field(default=None, min_length=1, max_length=100, description="the desk's case number")
     category: Literal[CATEGORIES]  # type: ignore[valid-type]
-    subject_party: str | None = Field(default=None, max_length=36)
-    subject_key: str | None = Field(default=None, max_length=400, description="goods key, when the party is unknown")
+    subject_party: str | None = PartyField(default=None)
+    subject_key: str | None = key_field("goods key, when the party is unknown", default=None, max_length=400)
     text: str = Field(min_length=1, max_length=2000)
     contact: Contact | None = Field(default=None, description="the complainant: sealed in the vault, never in an entry")
 
@@ -73,19 +72,20 @@ class ResolutionIn(_In):
 
 
 class WarningIn(_In):
-    party: str | None = Field(default=None, max_length=36, description="the party warned about")
-    batch: str | None = Field(default=None, max_length=400, description="or the batch key warned about")
+    party: str | None = PartyField(default=None, description="the party warned about")
+    batch: str | None = key_field("or the batch key warned about", default=None, max_length=400)
     text_zh: str = Field(min_length=1, max_length=2000)
     text_en: str = Field(min_length=1, max_length=2000)
     severity: Severity
-    ends: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="last day the warning shows, YYYY-MM-DD")
+    ends: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="last day the warning shows, YYYY-MM-DD",
+                      json_schema_extra={"format": "date"})
 
 
 class ListingIn(_In):
-    party: str = Field(max_length=36)
+    party: str = PartyField()
     basis: str = Field(min_length=1, max_length=2000, description="the legal basis")
     findings: list[int] = Field(default=[], max_length=50)
-    breaches: list[str] = Field(default=[], max_length=50)
+    breaches: list[HashStr] = Field(default=[], max_length=50)
 
 
 class DelistingIn(_In):
@@ -94,8 +94,8 @@ class DelistingIn(_In):
 
 class RepairIn(_In):
     findings: list[int] = Field(default=[], max_length=50, description="ids of the party's findings put right")
-    breaches: list[str] = Field(default=[], max_length=50, description="hashes of its breaches put right")
-    evidence: list[str] = Field(min_length=1, max_length=50, description="SHA-256 of the evidence documents")
+    breaches: list[HashStr] = Field(default=[], max_length=50, description="hashes of its breaches put right")
+    evidence: list[HashStr] = Field(min_length=1, max_length=50, description="SHA-256 of the evidence documents")
     text: str = Field(min_length=1, max_length=2000)
 
 
@@ -196,7 +196,8 @@ def warn(body: WarningIn, party: CurrentParty, engine: EngineDep, settings: Sett
 
 
 @router.get("/v1/warnings", response_model=WarningPage, summary="Active risk warnings, paged (public)")
-def warnings_index(engine: EngineDep, after: str | None = Query(None, max_length=64),
+def warnings_index(engine: EngineDep, after: str | None = Query(None, max_length=64, description="The `next` of the "
+                                                               "previous page", json_schema_extra={"pattern": HASH_PATTERN}),
                    limit: int = Query(100, ge=1, le=1000)):
     shown, following = record.active_warnings(engine, after, limit)
     return {"warnings": shown, "next": following}

@@ -23,7 +23,15 @@ from suyuan.trace.credit.dashboard import dashboard
 from suyuan.trace.parties.auth import identify, require_roles
 from suyuan.trace.parties.registry import PartyView
 
-router = APIRouter(tags=["inspector dashboard"])
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+router = APIRouter(tags=["inspector dashboard"], responses={
+    401: {"description": "No or an unknown key: the login form", "content": _HTML},
+    403: {"description": "Not an inspector's or an admin's key: the login form", "content": _HTML}})
+_SEE_OTHER = {303: {"description": "To the dashboard", "headers": {"Location": {"schema": {"type": "string"}}},
+                    "content": {}}}
+_LOGIN_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "properties": {"api_key": {"type": "string", "description": "an inspector's or an admin's key"}},
+    "required": ["api_key"]}}}}}
 COOKIE = "suyuan_inspect"
 PATH = "/inspect"
 MAX_AGE = 8 * 3600
@@ -58,9 +66,14 @@ async def show(request: Request, engine: EngineDep, settings: SettingsDep) -> Re
                                       headers={"Cache-Control": "no-store"})
 
 
-@router.post(PATH + "/login", response_class=HTMLResponse, summary="Log in to the dashboard with an API key")
+@router.post(PATH + "/login", response_class=HTMLResponse, status_code=303, responses=_SEE_OTHER,
+             openapi_extra=_LOGIN_FORM,
+             summary="Log in to the dashboard with an API key (a form post: api_key)")
 async def login(request: Request, engine: EngineDep) -> Response:
-    raw = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=5)
+    try:
+        raw = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=5)
+    except ValueError:  # more fields than a login form has: no key among them
+        raw = {}
     key = (raw.get("api_key") or [""])[0].strip()
     try:
         await run_in_threadpool(_inspector, engine, key)
@@ -73,7 +86,8 @@ async def login(request: Request, engine: EngineDep) -> Response:
     return response
 
 
-@router.post(PATH + "/logout", summary="Log out of the dashboard")
+@router.post(PATH + "/logout", status_code=303, response_class=Response, responses=_SEE_OTHER,
+             summary="Log out of the dashboard")
 async def logout() -> Response:
     response = RedirectResponse(PATH, status_code=303)
     response.delete_cookie(COOKIE, path=PATH, secure=True, httponly=True, samesite="strict")

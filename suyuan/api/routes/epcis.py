@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api.deps import CurrentParty, EngineDep, LedgerDep, SettingsDep
+from suyuan.api.params import BatchKey, ItemKey
 from suyuan.codes.gs1 import validate_key
 from suyuan.epcis import index, query, schema, vocabulary
 from suyuan.epcis.capture import BEHAVIOURS, EPC_FORMATS, capture_events
@@ -28,11 +29,25 @@ from suyuan.epcis.kept import SUYUAN_NS, prefixes
 from suyuan.epcis.service import EpcisService
 from suyuan.errors import BadRequest, NotAcceptable, NotFound, TooLarge, UnsupportedMediaType
 
-router = APIRouter(tags=["epcis"])
 CAPTURE_PATH = "/epcis/capture"
 EPCIS_VERSION, CBV_VERSION = "2.0.0", "2.0.0"
 JSON_LD = "application/ld+json"
 _MEDIA = ("application/json", JSON_LD)
+_VERSION = {"enum": ["2.0", "2.0.0"], "description": "2.0.x; the server speaks 2.0.0 and answers 406 to others"}
+
+
+class JsonLd(JSONResponse):
+    """What the binding answers (the routes build their answers; this names the media type in the OpenAPI)."""
+
+    media_type = JSON_LD
+
+
+router = APIRouter(tags=["epcis"], default_response_class=JsonLd, responses={
+    400: {"description": "A document, query or header that breaks the EPCIS 2.0 standard"},
+    406: {"description": "An EPCIS or CBV version other than 2.0"}})
+_BODY = {"responses": {415: {"description": "A body that is not application/ld+json or application/json"}},
+         "openapi_extra": {"requestBody": {"required": True, "content": {
+             JSON_LD: {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}}}}}
 
 
 def get_epcis(request: Request) -> EpcisService:
@@ -50,9 +65,11 @@ def _versions(epcis_version: str | None, cbv_version: str | None) -> None:
 
 
 def epcis_headers(
-    epcis_version: Annotated[str | None, Header(alias="GS1-EPCIS-Version")] = None,
-    cbv_version: Annotated[str | None, Header(alias="GS1-CBV-Version")] = None,
-    epc_format: Annotated[str, Header(alias="GS1-EPC-Format")] = "No_Preference",
+    # The patterns and the enum document what `_versions` and the check below refuse (406, 400).
+    epcis_version: Annotated[str, Header(alias="GS1-EPCIS-Version", json_schema_extra=_VERSION)] = EPCIS_VERSION,
+    cbv_version: Annotated[str, Header(alias="GS1-CBV-Version", json_schema_extra=_VERSION)] = CBV_VERSION,
+    epc_format: Annotated[str, Header(alias="GS1-EPC-Format", json_schema_extra={"enum": list(EPC_FORMATS)})
+                          ] = "No_Preference",
 ) -> str:
     """Check the binding's version headers; the EPC format asked for."""
     _versions(epcis_version, cbv_version)
@@ -90,8 +107,26 @@ _DISCOVERY = {"GS1-EPCIS-Min": EPCIS_VERSION, "GS1-EPCIS-Max": EPCIS_VERSION, "G
               "GS1-Extensions": f"suyuan={SUYUAN_NS}"}
 
 
-@router.options("/epcis", summary="EPCIS 2.0 discovery: versions and formats this server speaks")
-@router.options("/epcis/{resource:path}", summary="EPCIS 2.0 discovery of one resource")
+_OPTIONS = {"status_code": 204, "response_class": Response,
+            "responses": {204: {"description": "`Allow` and the GS1 headers"}}}
+
+
+@router.options("/epcis", summary="EPCIS 2.0 discovery: versions and formats this server speaks", **_OPTIONS)
+def options_top() -> Response:
+    return options("")
+
+
+# One route per resource, so that each path's `Allow` is the methods the OpenAPI gives that path.
+@router.options("/epcis/capture", summary="EPCIS 2.0 discovery of the capture resource", **_OPTIONS)
+@router.options("/epcis/events", summary="EPCIS 2.0 discovery of the events resource", **_OPTIONS)
+@router.options("/epcis/eventTypes", summary="EPCIS 2.0 discovery of the event types", **_OPTIONS)
+@router.options("/epcis/bizSteps", summary="EPCIS 2.0 discovery of the bizSteps", **_OPTIONS)
+@router.options("/epcis/dispositions", summary="EPCIS 2.0 discovery of the dispositions", **_OPTIONS)
+def options_resource(request: Request) -> Response:
+    return options(request.url.path.removeprefix("/epcis/"))
+
+
+@router.options("/epcis/{resource:path}", include_in_schema=False, **_OPTIONS)
 def options(resource: str = "") -> Response:
     allow = "GET, POST, OPTIONS" if resource in ("capture", "events") else "GET, OPTIONS"
     return Response(status_code=204, headers={"Allow": allow, "GS1-EPCIS-Version": EPCIS_VERSION,
@@ -107,10 +142,12 @@ def discovery(epc_format: FormatDep) -> JSONResponse:
 # --- capture ------------------------------------------------------------------------------
 
 
-@router.post(CAPTURE_PATH, status_code=202, summary="Capture an EPCIS document as an asynchronous job")
+@router.post(CAPTURE_PATH, status_code=202, summary="Capture an EPCIS document as an asynchronous job", **_BODY)
 async def capture(request: Request, party: CurrentParty, epcis: EpcisDep, settings: SettingsDep,
                   epc_format: FormatDep,
-                  behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback") -> Response:
+                  behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour",
+                                                   json_schema_extra={"enum": list(BEHAVIOURS)})] = "rollback",
+                  ) -> Response:
     if behaviour not in BEHAVIOURS:
         raise BadRequest(f"Invalid GS1-Capture-Error-Behaviour {behaviour[:40]!r}: expected rollback or proceed.",
                          field="GS1-Capture-Error-Behaviour")
@@ -134,7 +171,7 @@ def job(capture_id: str, party: CurrentParty, epcis: EpcisDep, epc_format: Forma
     return _answer(epcis.jobs.get(capture_id, party), epc_format=epc_format)
 
 
-@router.post("/epcis/events", status_code=201, summary="Capture one EPCIS event at once")
+@router.post("/epcis/events", status_code=201, summary="Capture one EPCIS event at once", **_BODY)
 async def capture_one(request: Request, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
                       epc_format: FormatDep) -> Response:
     event = await _body(request)
@@ -213,13 +250,13 @@ def dispositions(epc_format: FormatDep) -> JSONResponse:
 
 
 @router.get("/v1/items/{key:path}/epcis", summary="An item's journey as an EPCIS 2.0 document (public)")
-def item_epcis(key: str, ledger: LedgerDep, epc_format: FormatDep) -> JSONResponse:
+def item_epcis(key: ItemKey, ledger: LedgerDep, epc_format: FormatDep) -> JSONResponse:
     validate_key(key)
     return _answer(journey_document(ledger.engine, ledger, key, epc_format=epc_format), epc_format=epc_format)
 
 
 @router.get("/v1/batches/{key:path}/epcis", summary="A batch's journey, with its items', as EPCIS 2.0 (public)")
-def batch_epcis(key: str, ledger: LedgerDep, epc_format: FormatDep) -> JSONResponse:
+def batch_epcis(key: BatchKey, ledger: LedgerDep, epc_format: FormatDep) -> JSONResponse:
     validate_key(key)
     return _answer(journey_document(ledger.engine, ledger, key, batch=True, epc_format=epc_format),
                    epc_format=epc_format)

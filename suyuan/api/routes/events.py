@@ -16,12 +16,16 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from suyuan.api.contract import ERROR_REF, ErrorBody
 from suyuan.api.deps import CallerDep, EngineDep, LedgerDep, SettingsDep, get_current_party
+from suyuan.api.params import IdField, PartyField
+from suyuan.api.params import ChainKey, EntryHash
 from suyuan.api.errors import error_body
 from suyuan.errors import InputError
 from suyuan.ledger.types import BIGINT_MAX
 from suyuan.trace.credit.chainkey import validate_chain_key
 from suyuan.trace.events.capture import capture, capture_many
+from suyuan.trace.events.payloads import EVENT_TYPES
 
 router = APIRouter(tags=["events"])
 BATCH_PATH = "/v1/events:batch"
@@ -31,12 +35,13 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 class StatementIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    key: str = Field(description="Ledger key: a GS1 Digital Link path, e.g. 01/06901234567892/21/SN0001")
-    type: str = Field(description="Event type")
-    time: str = Field(description="RFC 3339 event time with offset")
-    actor: str | None = Field(default=None, description="Acting party id")
-    data: dict[str, Any] = Field(description="Payload: JSON with integers and strings, no floats")
-    id: str = Field(description="Client idempotency id (UUID)")
+    key: str = Field(description="Ledger key: a GS1 Digital Link path, e.g. 01/06901234567892/21/SN0001, or a "
+                     "party's chain 417/<GLN>", json_schema_extra={"format": "gs1-chain-key"})
+    type: str = Field(description="Event type", json_schema_extra={"enum": list(EVENT_TYPES)})
+    time: str = Field(description="RFC 3339 event time with offset", json_schema_extra={"format": "date-time"})
+    actor: str | None = PartyField(default=None, description="Acting party id")
+    data: dict[str, Any] = Field(description="Payload of the event type: JSON with integers and strings, no floats")
+    id: str = IdField
 
 
 class EventIn(BaseModel):
@@ -71,8 +76,8 @@ class EventBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     # Each event is checked on its own, so that per_event mode can refuse one and keep the rest.
     events: list[dict[str, Any]] = Field(
-        min_length=1, description="Up to max_batch_statements events, each {statement, sig?}"
-    )
+        min_length=1, description="Up to max_batch_statements events, each {statement, sig?}",
+        json_schema_extra={"items": {"$ref": "#/components/schemas/EventIn"}})
 
 
 class BatchItemOut(BaseModel):
@@ -84,7 +89,7 @@ class BatchItemOut(BaseModel):
     seq: int | None = None
     flags: list[FlagOut] = []
     review_tokens: dict[str, str] = {}
-    error: dict[str, Any] | None = None
+    error: ErrorBody | None = None
 
 
 class BatchOut(BaseModel):
@@ -136,7 +141,12 @@ def post_event(body: EventIn, caller: CallerDep, ledger: LedgerDep, settings: Se
     }
 
 
-@router.post(BATCH_PATH, response_model=BatchOut,
+# An atomic batch that is refused answers the first refusal's status with the whole BatchOut.
+_REFUSED_BATCH = {status: {"content": {"application/json": {"schema": {"anyOf": [
+    {"$ref": ERROR_REF}, {"$ref": "#/components/schemas/BatchOut"}]}}}} for status in (400, 401, 403, 404, 409, 410, 422)}
+
+
+@router.post(BATCH_PATH, response_model=BatchOut, responses=_REFUSED_BATCH,
              summary="Capture up to 10,000 events: atomic (all or nothing) or per_event")
 def post_batch(body: EventBatchIn, caller: CallerDep, engine: EngineDep, settings: SettingsDep,
                response: Response, mode: Literal["atomic", "per_event"] = Query("atomic")):
@@ -152,8 +162,8 @@ def post_batch(body: EventBatchIn, caller: CallerDep, engine: EngineDep, setting
             items.append((event.statement.model_dump(), event.sig))
         except ValidationError as exc:
             early[i] = _shape_error(exc, i)
-            items.append(({"id": raw.get("statement", {}).get("id") if isinstance(raw.get("statement"), dict)
-                           else None, "_invalid": True}, None))
+            sent = raw.get("statement", {}).get("id") if isinstance(raw.get("statement"), dict) else None
+            items.append(({"id": sent if isinstance(sent, str) else None, "_invalid": True}, None))
     results = capture_many(engine, settings, items, party=party, review_token=caller.review_token,
                            mode=mode, refused=early)
     out = []
@@ -177,13 +187,13 @@ def post_batch(body: EventBatchIn, caller: CallerDep, engine: EngineDep, setting
 
 
 @router.get("/v1/events/{entry_hash}", response_model=EventOut)
-def get_event(entry_hash: str, ledger: LedgerDep):
+def get_event(entry_hash: EntryHash, ledger: LedgerDep):
     return ledger.entry(parse_hash(entry_hash)).public()
 
 
 @router.get("/v1/events/{entry_hash}/receipt", response_class=Response,
             summary="C2SP tlog-proof@v1 receipt against the latest checkpoint")
-def get_receipt(entry_hash: str, ledger: LedgerDep) -> Response:
+def get_receipt(entry_hash: EntryHash, ledger: LedgerDep) -> Response:
     text = ledger.receipt(parse_hash(entry_hash))
     return Response(text, media_type="text/plain; charset=utf-8")
 
@@ -196,7 +206,7 @@ class ChainPage(BaseModel):
 
 
 @router.get("/v1/chains/{key:path}", response_model=ChainPage, summary="A key's entries in seq order, paged")
-def get_chain(key: str, ledger: LedgerDep,
+def get_chain(key: ChainKey, ledger: LedgerDep,
               after: int = Query(-1, ge=-1, le=BIGINT_MAX,
                                  description="The `next` of the previous page: only entries with a greater seq"),
               limit: int = Query(1000, ge=1, le=10000)):
@@ -207,7 +217,16 @@ def get_chain(key: str, ledger: LedgerDep,
     return {"key": key, "entries": [e.public() for e in entries], "next": entries[-1].seq if more else None}
 
 
-@router.get("/v1/log/consistency")
+class ConsistencyOut(BaseModel):
+    first: int
+    second: int
+    first_root: str = Field(description="Root hash at `first`, base64")
+    second_root: str = Field(description="Root hash at `second`, base64")
+    proof: list[str] = Field(description="RFC 9162 §2.1.4 consistency proof, base64 hashes")
+
+
+@router.get("/v1/log/consistency", response_model=ConsistencyOut,
+            responses={404: {"description": "A size the log has not reached"}}, summary="RFC 9162 consistency proof between two tree sizes")
 def get_consistency(ledger: LedgerDep, first: int = Query(..., ge=1, le=BIGINT_MAX),
                     second: int = Query(..., ge=1, le=BIGINT_MAX)):
     if first > second:

@@ -13,23 +13,27 @@ register statement of a product or batch, `sigs` over those that
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from suyuan.api import contract
 from suyuan.api.deps import CurrentParty, EngineDep, LedgerDep, SettingsDep
+from suyuan.api.params import LOT_PATTERN, UUID_PATTERN, GoodsKey, GtinField, IdField, LotField, PartyField
 from suyuan.codes.gs1 import make_key, validate_key
 from suyuan.trace.events import registration
 from suyuan.trace.events.payloads import RegisterBatch, RegisterProduct, event_type, parse_payload
 from suyuan.trace.goods import registry as goods
 
 router = APIRouter(prefix="/v1/goods", tags=["goods"])
+PREFIX_PATTERN = f"^[{re.escape(goods.SERIAL_ALPHABET)}]{{0,{20 - goods.SERIAL_RANDOM_CHARS}}}$"
 SERIALISE_PATH = "/v1/goods/items:serialise"  # larger bodies: up to one signature per item
 
-_ID = Field(description="Idempotency id, a lower-case UUID: becomes the register statement's id")
+_ID = IdField
 _TIME = Field(default=None, description="RFC 3339 event time; default: the recorded one on a retry, else now. "
-              "Required with a signature")
+              "Required with a signature", json_schema_extra={"format": "date-time"})
 
 
 def _register_data(kind: str) -> BeforeValidator:
@@ -51,7 +55,7 @@ def _as_sent(data: BaseModel) -> dict[str, Any]:
 class ProductIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str = _ID
-    gtin: str = Field(description="GTIN-14 with check digit")
+    gtin: str = GtinField
     data: ProductData
     time: str | None = _TIME
     sig: str | None = Field(default=None, description="Ed25519 signature (base64) over the register statement")
@@ -60,8 +64,8 @@ class ProductIn(BaseModel):
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str = _ID
-    gtin: str
-    lot: str
+    gtin: str = GtinField
+    lot: str = LotField
     data: BatchData
     time: str | None = _TIME
     sig: str | None = Field(default=None, description="Ed25519 signature (base64) over the register statement")
@@ -70,12 +74,15 @@ class BatchIn(BaseModel):
 class SerialisePlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str = Field(description="Idempotency id, a lower-case UUID: item 0's statement id; item i's is "
-                    "UUIDv5(id, str(i))")
-    gtin: str
-    lot: str | None = None
-    count: int = Field(description=f"1 to {goods.MAX_SERIALISE}")
-    seller: str | None = Field(default=None, description="merchant or platform the items are assigned to")
-    prefix: str = Field(default="", description="readable serial prefix, at most 6 characters")
+                    "UUIDv5(id, str(i))", json_schema_extra={"format": "uuid", "pattern": UUID_PATTERN})
+    gtin: str = GtinField
+    lot: str | None = Field(default=None, description="Lot: 1 to 20 characters of GS1 character set 82",
+                            json_schema_extra={"pattern": LOT_PATTERN})
+    count: int = Field(description=f"1 to {goods.MAX_SERIALISE}",
+                       json_schema_extra={"minimum": 1, "maximum": goods.MAX_SERIALISE})
+    seller: str | None = PartyField(default=None, description="merchant or platform the items are assigned to")
+    prefix: str = Field(default="", description=f"readable serial prefix, at most {20 - goods.SERIAL_RANDOM_CHARS} characters",
+                        json_schema_extra={"pattern": PREFIX_PATTERN})
     time: str | None = _TIME
 
 
@@ -159,6 +166,7 @@ def serialise_statements(body: SerialisePlanIn, party: CurrentParty, engine: Eng
 
 
 @router.get("/{key:path}", summary="Recorded state of a product, batch, item or parcel (public)")
-def show(key: str, ledger: LedgerDep) -> dict[str, Any]:
+def show(key: GoodsKey, ledger: LedgerDep, request: Request) -> dict[str, Any]:
+    contract.refuse_if_literal_path(request)
     validate_key(key)
     return goods.describe(ledger.engine, key)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from suyuan.api.deps import EngineDep, InspectorParty, LedgerDep
+from suyuan.api.params import GTIN14_PATTERN, LOT_PATTERN, BatchKey, ItemKey, date_or_time_query
 from suyuan.codes.gs1 import validate_key
 from suyuan.trace.journey import export
 from suyuan.trace.journey import evidence
@@ -25,28 +26,28 @@ router = APIRouter(tags=["inspector"])
 
 @router.get("/v1/items/{key:path}/verify",
             summary="Server-side verdict on an item's journey: chains, signatures, inclusion in the log")
-def verify(key: str, ledger: LedgerDep) -> dict[str, Any]:
+def verify(key: ItemKey, ledger: LedgerDep) -> dict[str, Any]:
     validate_key(key)
     return evidence.verify_item(ledger, key)
 
 
 @router.get("/v1/items/{key:path}/bundle",
             summary="Everything needed to verify an item's journey offline (`suyuan verify-bundle`)")
-def bundle(key: str, ledger: LedgerDep) -> dict[str, Any]:
+def bundle(key: ItemKey, ledger: LedgerDep) -> dict[str, Any]:
     validate_key(key)
     return evidence.build_bundle(ledger, key).to_json()
 
 
 @router.get("/v1/items/{key:path}/trace",
             summary="Backward trace: batch, product, producer (real name, licences), inputs (inspectors)")
-def trace_item(key: str, inspector: InspectorParty, engine: EngineDep) -> dict[str, Any]:
+def trace_item(key: ItemKey, inspector: InspectorParty, engine: EngineDep) -> dict[str, Any]:
     validate_key(key)
     return tracing.trace_backward(engine, key)
 
 
 @router.get("/v1/batches/{key:path}/trace", response_class=Response,
             summary="Forward trace of a batch, paged by item key (inspectors)")
-def trace_batch(key: str, inspector: InspectorParty, engine: EngineDep,
+def trace_batch(key: BatchKey, inspector: InspectorParty, engine: EngineDep,
                 limit: int = Query(tracing.DEFAULT_PAGE, ge=1, le=tracing.MAX_PAGE),
                 after: str | None = Query(None, max_length=200, description="The `next` of the previous page"),
                 cursor: str | None = Query(None, max_length=200, deprecated=True,
@@ -59,12 +60,12 @@ def trace_batch(key: str, inspector: InspectorParty, engine: EngineDep,
 @router.get("/v1/exports/kde.csv", response_class=StreamingResponse,
             summary="Key data elements of every event, one CSV row each, streamed (inspectors)")
 def export_kde(inspector: InspectorParty, engine: EngineDep,
-               product: str | None = Query(None, max_length=200, description="GTIN-14"),
-               lot: str | None = Query(None, max_length=20),
-               start: str | None = Query(None, alias="from", max_length=40,
-                                         description="event date or time, inclusive"),
-               end: str | None = Query(None, alias="to", max_length=40,
-                                       description="event date (whole day included) or time, exclusive")):
+               product: str | None = Query(None, max_length=200, description="GTIN-14",
+                                           json_schema_extra={"format": "gtin-14", "pattern": GTIN14_PATTERN}),
+               lot: str | None = Query(None, max_length=20, description="a lot of `product` (requires it)",
+                                       json_schema_extra={"pattern": LOT_PATTERN}),
+               start: str | None = date_or_time_query("event date or time, inclusive", "from"),
+               end: str | None = date_or_time_query("event date (whole day included) or time, exclusive", "to")):
     flt = export.kde_filter(engine, product, lot, start, end)
     name = "kde" + (f"-{flt.gtin}" if flt.gtin else "") + (f"-{flt.lot}" if flt.lot else "") + ".csv"
     safe_name = "".join(c if c.isalnum() or c in "-._" else "_" for c in name)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from suyuan.api.deps import CurrentParty, EngineDep, SettingsDep
+from suyuan.api.params import BatchKey
 from suyuan.codes import labels
 from suyuan.codes.gs1 import split_key
 from suyuan.trace.goods.labels import batch_labels
@@ -41,7 +42,7 @@ def _stream(spool) -> Iterator[bytes]:  # noqa: ANN001
 @router.get(PREFIX + "{key:path}" + SUFFIX, response_class=StreamingResponse,
             summary="A4 label sheets (PDF) of a batch's items, for the producer that registered the product",
             responses={200: {"content": {"application/pdf": {}}}})
-def batch_labels_pdf(key: str, request: Request, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
+def batch_labels_pdf(key: BatchKey, request: Request, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
                      limit: int = Query(MAX_SERIALISE, ge=1, le=MAX_SERIALISE,
                                         description="at most this many labels, first by item key")):
     # The decoded path would turn %2F inside a lot into a separator; the raw one keeps the key.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from suyuan.api.deps import LedgerDep
+from suyuan.api.params import TilePathParam
 from suyuan.ledger.verify import tiles
 
 router = APIRouter(prefix="/log", tags=["log"])
@@ -31,7 +32,7 @@ def key(ledger: LedgerDep) -> Response:
 
 
 @router.get("/tile/{path:path}", response_class=Response, summary="Hash or entry tile")
-def tile(path: str, ledger: LedgerDep) -> Response:
+def tile(path: TilePathParam, ledger: LedgerDep) -> Response:
     t = tiles.parse_tile_path(path)
     if t.level is None:
         data = ledger.entry_tile(t.index, t.width)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +11,7 @@ from suyuan.api.deps import AdminParty, CurrentParty, EngineDep, SettingsDep
 from suyuan.errors import Forbidden
 from suyuan.trace.credit import record as credit
 from suyuan.trace.parties import registry as svc
+from suyuan.trace.parties.registry import Licence
 from suyuan.trace.parties.keys import add_party_key, list_party_keys
 
 router = APIRouter(prefix="/v1/parties", tags=["parties"])
@@ -18,24 +19,32 @@ router = APIRouter(prefix="/v1/parties", tags=["parties"])
 Role = Literal["producer", "merchant", "platform", "courier", "inspector", "admin", "hotline"]
 
 
+_NAME = {"description": "Real name: registered organisation name or the person's name, 1-200 characters",
+         "json_schema_extra": {"minLength": 1, "maxLength": 200, "pattern": r"\S"}}
+_USCC = {"description": "Unified Social Credit Code (organisations), 18 characters with its check character "
+         "(GB 32100-2015)", "json_schema_extra": {"format": "uscc"}}
+_GLN = {"description": "GS1 party GLN (13 digits, check digit, not 020-029): the party's chain is 417/<gln>",
+        "json_schema_extra": {"format": "gln"}}
+
+
 class PartyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(description="Real name: registered organisation name or the person's name")
+    name: str = Field(**_NAME)
     kind: Literal["organisation", "individual"] = "organisation"
     roles: list[Role] = Field(min_length=1)
-    uscc: str | None = Field(default=None, description="Unified Social Credit Code (organisations)")
-    licences: list[dict[str, Any]] = Field(default=[], description="{type, number, valid_from?, valid_to?}")
-    gln: str | None = Field(default=None, description="GS1 party GLN (13 digits): the party's chain is 417/<gln>")
+    uscc: str | None = Field(default=None, **_USCC)
+    licences: list[Licence] = Field(default=[], description="Licences shown publicly")
+    gln: str | None = Field(default=None, **_GLN)
 
 
 class PartyUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
+    name: str | None = Field(default=None, **_NAME)
     roles: list[Role] | None = Field(default=None, min_length=1)
-    uscc: str | None = None
-    licences: list[dict[str, Any]] | None = None
+    uscc: str | None = Field(default=None, **_USCC)
+    licences: list[Licence] | None = None
     status: Literal["active", "suspended"] | None = None
-    gln: str | None = None
+    gln: str | None = Field(default=None, **_GLN)
 
 
 class PartyPublic(BaseModel):
@@ -45,12 +54,17 @@ class PartyPublic(BaseModel):
     uscc: str | None
     roles: list[str]
     status: str
-    licences: list[dict[str, Any]]
+    licences: list[Licence]
     gln: str | None = None
 
 
+class Ranking(BaseModel):
+    score: int
+    level: Literal["A", "B", "C", "D"]
+
+
 class PartyRanked(PartyPublic):
-    credit: dict[str, Any] | None = Field(default=None, description="{score, level} with order=credit")
+    credit: Ranking | None = Field(default=None, description="With order=credit")
 
 
 class PartyCreated(PartyPublic):
@@ -63,14 +77,16 @@ class ApiKeyOut(BaseModel):
 
 class PublicKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    public_key: str = Field(description="Ed25519 public key, base64 of 32 bytes")
+    public_key: str = Field(description="Ed25519 public key, base64 of 32 bytes",
+                            json_schema_extra={"pattern": r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$"})
     revoke_others: bool = Field(default=False, description="Rotate: stop accepting the party's older keys")
 
 
 @router.post("", status_code=201, response_model=PartyCreated, summary="Register a party (admin)")
 def create(body: PartyCreate, admin: AdminParty, engine: EngineDep):
     party, api_key = svc.create_party(engine, name=body.name, kind=body.kind, roles=body.roles,
-                                      uscc=body.uscc, licences=body.licences, gln=body.gln)
+                                      uscc=body.uscc, licences=[lic.model_dump(mode="json", exclude_none=True) for lic in body.licences],
+                                      gln=body.gln)
     return party.public() | {"api_key": api_key}
 
 
@@ -105,7 +121,7 @@ def show(party_id: str, engine: EngineDep):
 
 @router.patch("/{party_id}", response_model=PartyPublic, summary="Update or suspend a party (admin)")
 def change(party_id: str, body: PartyUpdate, admin: AdminParty, engine: EngineDep):
-    return svc.update_party(engine, party_id, **body.model_dump(exclude_none=True)).public()
+    return svc.update_party(engine, party_id, **body.model_dump(mode="json", exclude_none=True)).public()
 
 
 @router.post("/{party_id}/api-keys", status_code=201, response_model=ApiKeyOut,
@@ -124,7 +140,14 @@ def new_public_key(party_id: str, body: PublicKeyIn, party: CurrentParty, engine
     add_party_key(engine, party_id, body.public_key, revoke_others=body.revoke_others)
 
 
-@router.get("/{party_id}/keys", summary="The party's Ed25519 public keys, revoked ones included (public)")
-def public_keys(party_id: str, engine: EngineDep) -> list[dict[str, Any]]:
+class PublicKeyOut(BaseModel):
+    public_key: str = Field(description="Ed25519 public key, base64")
+    created: str
+    revoked: str | None = Field(description="When it stopped being accepted; null while it is")
+
+
+@router.get("/{party_id}/keys", response_model=list[PublicKeyOut],
+            summary="The party's Ed25519 public keys, revoked ones included (public)")
+def public_keys(party_id: str, engine: EngineDep):
     svc.get_party(engine, party_id)
     return list_party_keys(engine, party_id)

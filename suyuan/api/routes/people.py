@@ -11,18 +11,18 @@ the data key and later reads answer 410 Gone. Personal responses are
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, InspectorParty, VaultDep
+from suyuan.api.params import PersonId
 from suyuan.trace.privacy import people as svc
 
 router = APIRouter(prefix="/v1/people", tags=["people"])
 
 NO_STORE = {"Cache-Control": "no-store"}
-PersonId = Annotated[str, Path(description="The person's id or commitment, as POST /v1/people returned them")]
 
 
 class PersonCreate(BaseModel):

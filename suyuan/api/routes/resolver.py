@@ -32,6 +32,7 @@ from fastapi.templating import Jinja2Templates
 
 from suyuan.api import links, scanview
 from suyuan.api.deps import CheckerSalt, CheckpointSizeDep, ClientAddress, LedgerDep, PageLimiter, SettingsDep
+from suyuan.api.params import GtinPath, QualifierPath, SsccPath
 from suyuan.codes import regions
 from suyuan.codes.gs1 import make_key
 from suyuan.config import Settings
@@ -158,28 +159,36 @@ async def _in_thread(page: Page, **path: str | None) -> Response:
 
 
 PageDep = Depends(get_page)
+_WARNING = {"text/html": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+PAGE = {"response_class": Response, "responses": {
+    200: {"description": "The page (HTML), the record (JSON, `?linkType=gs1:traceability`) or the linkset",
+          "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}},
+                      "application/linkset+json": {"schema": {"type": "object"}}}},
+    400: {"description": "Not a valid GS1 key: a red warning page", "content": _WARNING},
+    404: {"description": "Not registered here: a red warning page", "content": _WARNING}}}
 
 
-@router.get("/01/{gtin}/10/{lot}/21/{serial}", summary="Item page (GS1 Digital Link, lot and serial)")
-async def item_with_lot(gtin: str, lot: str, serial: str, page: Page = PageDep) -> Response:
+@router.get("/01/{gtin}/10/{lot}/21/{serial}", summary="Item page (GS1 Digital Link, lot and serial)", **PAGE)
+async def item_with_lot(gtin: GtinPath, lot: QualifierPath, serial: QualifierPath, page: Page = PageDep) -> Response:
     return await _in_thread(page, gtin=gtin, lot=lot, serial=serial)
 
 
-@router.get("/01/{gtin}/21/{serial}", summary="Item page (GS1 Digital Link, serial)")
-async def item(gtin: str, serial: str, page: Page = PageDep) -> Response:
+@router.get("/01/{gtin}/21/{serial}", summary="Item page (GS1 Digital Link, serial)", **PAGE)
+async def item(gtin: GtinPath, serial: QualifierPath, page: Page = PageDep) -> Response:
     return await _in_thread(page, gtin=gtin, serial=serial)
 
 
-@router.get("/01/{gtin}/10/{lot}", summary="Batch page (GS1 Digital Link, lot)")
-async def batch(gtin: str, lot: str, page: Page = PageDep) -> Response:
+@router.get("/01/{gtin}/10/{lot}", summary="Batch page (GS1 Digital Link, lot)", **PAGE)
+async def batch(gtin: GtinPath, lot: QualifierPath, page: Page = PageDep) -> Response:
     return await _in_thread(page, gtin=gtin, lot=lot)
 
 
-@router.get("/01/{gtin}", summary="Product page (GS1 Digital Link, GTIN)")
-async def product(gtin: str, page: Page = PageDep) -> Response:
+@router.get("/01/{gtin}", summary="Product page (GS1 Digital Link, GTIN)", **PAGE)
+async def product(gtin: GtinPath, page: Page = PageDep) -> Response:
     return await _in_thread(page, gtin=gtin)
 
 
-@router.get("/00/{sscc}", summary="Parcel page (GS1 Digital Link, SSCC)")
-async def parcel(sscc: str, page: Page = PageDep) -> Response:
+@router.get("/00/{sscc}", summary="Parcel page (GS1 Digital Link, SSCC)", **PAGE)
+async def parcel(sscc: SsccPath, page: Page = PageDep) -> Response:
     return await _in_thread(page, sscc=sscc)

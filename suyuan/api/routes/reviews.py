@@ -13,6 +13,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, SettingsDep
+from suyuan.api.params import ItemKey
 from suyuan.codes.gs1 import validate_key
 from suyuan.trace.events.reviews import hand_out
 
@@ -28,7 +29,7 @@ class ReviewTokenOut(BaseModel):
 
 @router.get("/v1/items/{key:path}/review-token", response_model=ReviewTokenOut,
             summary="The seller's review token for an item's latest delivery, answered once (seller only)")
-def get_review_token(key: str, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
+def get_review_token(key: ItemKey, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
                      response: Response):
     handed = hand_out(engine, party, validate_key(key))
     response.headers["Cache-Control"] = "no-store"

@@ -23,7 +23,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum import ean as stdnum_ean
 from stdnum.cn import uscc as stdnum_uscc
 
-from suyuan.errors import InputError, NotFound, RuleViolation, Unauthorized
+from suyuan.errors import Conflict, InputError, NotFound, RuleViolation, Unauthorized
 from suyuan.trace.parties.models import ApiKey, Party
 
 parties_t = Party.__table__

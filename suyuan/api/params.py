@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import Field
+from pydantic import AfterValidator, Field
+
+from suyuan.timestamps import parse_time
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 HASH_PATTERN = r"^[0-9a-f]{64}$"
@@ -49,7 +51,13 @@ PersonId = Annotated[str, Path(description="The person's id (a UUID) or commitme
                                "POST /v1/people returned them",
                                json_schema_extra=_schema(pattern=rf"^({UUID_PATTERN[1:-1]}|hmac-sha256:[0-9a-f]{{64}})$"))]
 
+def _rfc3339(value: str) -> str:
+    parse_time(value)  # TimeFormatError, a ValueError: the 422 names the field and the expected form
+    return value
+
+
 # Body fields.
+Rfc3339 = Annotated[str, AfterValidator(_rfc3339)]
 IdField = Field(description="Idempotency id, a lower-case UUID: becomes the statement's id",
                 json_schema_extra={"format": "uuid", "pattern": UUID_PATTERN})
 TimeField = Field(default=None, description="RFC 3339 event time with offset; default: the recorded one on a retry, "
@@ -59,15 +67,22 @@ LotField = Field(description="Lot: 1 to 20 characters of GS1 character set 82",
                  json_schema_extra=_schema(pattern=LOT_PATTERN))
 
 
+def media(*types: str, binary: bool = False) -> dict[str, Any]:
+    """`responses` for a 200 that is not JSON: its media types, each a string (binary for images, PDF, tiles)."""
+    schema = {"type": "string", "format": "binary"} if binary else {"type": "string"}
+    return {200: {"description": "Successful Response", "content": {t: {"schema": schema} for t in types}}}
+
+
 def key_field(description: str = KEY_DOC, **kwargs: Any) -> Any:
     return Field(description=description, json_schema_extra=_schema("gs1-key", KEY_PATTERN), **kwargs)
 
 
 def date_or_time_query(description: str, alias: str) -> Any:
-    """An event date (YYYY-MM-DD) or RFC 3339 time, as the exports take it."""
+    """An event date (YYYY-MM-DD) or RFC 3339 time, as the exports take it; empty is no bound."""
     return Query(None, alias=alias, max_length=40, description=description,
                  json_schema_extra={"anyOf": [{"type": "string", "format": "date"},
-                                              {"type": "string", "format": "date-time"}]})
+                                              {"type": "string", "format": "date-time"},
+                                              {"type": "string", "maxLength": 0}]})
 
 # The resolver's Digital Link path segments (GS1 Digital Link URI Syntax 1.4 §4), decoded.
 GtinPath = Annotated[str, Path(description="GTIN-8, -12, -13 or -14 with check digit",

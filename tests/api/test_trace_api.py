@@ -119,6 +119,14 @@ def test_kde_export_streams_one_row_per_event_with_filters(client, cast, story):
     assert none == []
 
 
+def test_kde_export_leaves_out_the_parties_own_chains(client, cast, story):
+    story.item("P1")
+    pledge = {"id": "5e1c7f2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b", "pledge": "quality"}
+    assert client.post("/v1/pledges", json=pledge, headers=cast.producer.headers).status_code == 201
+    rows = _csv(client.get("/v1/exports/kde.csv", headers=cast.inspector.headers))  # streamed to the end
+    assert rows and all(r["key"].startswith("01/") for r in rows)
+
+
 def test_kde_export_refuses_bad_filters_before_streaming(client, cast, story):
     h = cast.inspector.headers
     assert client.get("/v1/exports/kde.csv").status_code == 401

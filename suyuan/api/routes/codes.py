@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from suyuan.api.deps import SettingsDep
-from suyuan.api.params import KEY_PATTERN
+from suyuan.api.params import KEY_PATTERN, media
 from suyuan.errors import InputError
 from suyuan.codes import render
 
@@ -40,7 +40,7 @@ def split_format(path: str) -> tuple[str, str]:
 
 @router.get("/{path:path}", response_class=Response,
             summary="A QR code (Digital Link URI), EAN-13 or GS1-128 for a key, as PNG or SVG",
-            responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})
+            responses=media("image/png", "image/svg+xml", binary=True))
 def get_code(path: Annotated[str, Path(description="<key>.png or <key>.svg", json_schema_extra={
                  "format": "gs1-code-path", "pattern": KEY_PATTERN[:-2] + r")\.(png|svg)$"})],
              request: Request, settings: SettingsDep,

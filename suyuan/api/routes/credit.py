@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, InspectorParty, LedgerDep, SettingsDep, VaultDep
-from suyuan.api.params import HASH_PATTERN, HashStr, IdField, PartyField, TimeField, key_field
+from suyuan.api.params import HASH_PATTERN, HashStr, Rfc3339, IdField, PartyField, TimeField, key_field
 from suyuan.trace.credit import record
 from suyuan.trace.credit.complaints import CATEGORIES, CHANNELS
 from suyuan.trace.credit.pledges import PLEDGES, pledge_list
@@ -32,7 +32,7 @@ Hash = Field(pattern=r"^[0-9a-f]{64}$", description="an entry hash, 64 lower-cas
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str = IdField
-    time: str | None = TimeField
+    time: Rfc3339 | None = TimeField
 
 
 class PledgeIn(_In):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from suyuan.api.contract import ERROR_REF, ErrorBody
 from suyuan.api.deps import CallerDep, EngineDep, LedgerDep, SettingsDep, get_current_party
-from suyuan.api.params import IdField, PartyField
+from suyuan.api.params import IdField, PartyField, media
 from suyuan.api.params import ChainKey, EntryHash
 from suyuan.api.errors import error_body
 from suyuan.errors import InputError
@@ -191,7 +191,7 @@ def get_event(entry_hash: EntryHash, ledger: LedgerDep):
     return ledger.entry(parse_hash(entry_hash)).public()
 
 
-@router.get("/v1/events/{entry_hash}/receipt", response_class=Response,
+@router.get("/v1/events/{entry_hash}/receipt", response_class=Response, responses=media("text/plain"),
             summary="C2SP tlog-proof@v1 receipt against the latest checkpoint")
 def get_receipt(entry_hash: EntryHash, ledger: LedgerDep) -> Response:
     text = ledger.receipt(parse_hash(entry_hash))
@@ -226,7 +226,8 @@ class ConsistencyOut(BaseModel):
 
 
 @router.get("/v1/log/consistency", response_model=ConsistencyOut,
-            responses={404: {"description": "A size the log has not reached"}}, summary="RFC 9162 consistency proof between two tree sizes")
+            responses={404: {"description": "A size the log has not reached"}},
+            summary="RFC 9162 consistency proof between two tree sizes")
 def get_consistency(ledger: LedgerDep, first: int = Query(..., ge=1, le=BIGINT_MAX),
                     second: int = Query(..., ge=1, le=BIGINT_MAX)):
     if first > second:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from suyuan.api import contract
 from suyuan.api.deps import CurrentParty, EngineDep, LedgerDep, SettingsDep
-from suyuan.api.params import LOT_PATTERN, UUID_PATTERN, GoodsKey, GtinField, IdField, LotField, PartyField
+from suyuan.api.params import LOT_PATTERN, Rfc3339, UUID_PATTERN, GoodsKey, GtinField, IdField, LotField
 from suyuan.codes.gs1 import make_key, validate_key
 from suyuan.trace.events import registration
 from suyuan.trace.events.payloads import RegisterBatch, RegisterProduct, event_type, parse_payload
@@ -57,7 +57,7 @@ class ProductIn(BaseModel):
     id: str = _ID
     gtin: str = GtinField
     data: ProductData
-    time: str | None = _TIME
+    time: Rfc3339 | None = _TIME
     sig: str | None = Field(default=None, description="Ed25519 signature (base64) over the register statement")
 
 
@@ -67,7 +67,7 @@ class BatchIn(BaseModel):
     gtin: str = GtinField
     lot: str = LotField
     data: BatchData
-    time: str | None = _TIME
+    time: Rfc3339 | None = _TIME
     sig: str | None = Field(default=None, description="Ed25519 signature (base64) over the register statement")
 
 
@@ -80,10 +80,11 @@ class SerialisePlanIn(BaseModel):
                             json_schema_extra={"pattern": LOT_PATTERN})
     count: int = Field(description=f"1 to {goods.MAX_SERIALISE}",
                        json_schema_extra={"minimum": 1, "maximum": goods.MAX_SERIALISE})
-    seller: str | None = PartyField(default=None, description="merchant or platform the items are assigned to")
+    seller: str | None = Field(default=None, pattern=UUID_PATTERN,
+                               description="merchant or platform (party id) the items are assigned to")
     prefix: str = Field(default="", description=f"readable serial prefix, at most {20 - goods.SERIAL_RANDOM_CHARS} characters",
                         json_schema_extra={"pattern": PREFIX_PATTERN})
-    time: str | None = _TIME
+    time: Rfc3339 | None = _TIME
 
 
 class SerialiseIn(SerialisePlanIn):

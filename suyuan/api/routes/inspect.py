@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from suyuan.api.deps import EngineDep, InspectorParty, LedgerDep
-from suyuan.api.params import GTIN14_PATTERN, LOT_PATTERN, BatchKey, ItemKey, date_or_time_query
+from suyuan.api.params import LOT_PATTERN, BatchKey, ItemKey, date_or_time_query, media
 from suyuan.codes.gs1 import validate_key
 from suyuan.trace.journey import export
 from suyuan.trace.journey import evidence
@@ -58,12 +58,13 @@ def trace_batch(key: BatchKey, inspector: InspectorParty, engine: EngineDep,
 
 
 @router.get("/v1/exports/kde.csv", response_class=StreamingResponse,
+            responses=media("text/csv") | {404: {"description": "No product is registered under that GTIN"}},
             summary="Key data elements of every event, one CSV row each, streamed (inspectors)")
 def export_kde(inspector: InspectorParty, engine: EngineDep,
-               product: str | None = Query(None, max_length=200, description="GTIN-14",
-                                           json_schema_extra={"format": "gtin-14", "pattern": GTIN14_PATTERN}),
-               lot: str | None = Query(None, max_length=20, description="a lot of `product` (requires it)",
-                                       json_schema_extra={"pattern": LOT_PATTERN}),
+               product: str | None = Query(None, max_length=200, description="GTIN-14 (empty: any)",
+                                           json_schema_extra={"pattern": r"^([0-9]{14})?$"}),
+               lot: str | None = Query(None, max_length=20, description="a lot of `product` (requires it; empty: any)",
+                                       json_schema_extra={"pattern": f"^({LOT_PATTERN[1:-1]})?$"}),
                start: str | None = date_or_time_query("event date or time, inclusive", "from"),
                end: str | None = date_or_time_query("event date (whole day included) or time, exclusive", "to")):
     flt = export.kde_filter(engine, product, lot, start, end)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from suyuan.api.deps import CurrentParty, EngineDep, SettingsDep
-from suyuan.api.params import BatchKey
+from suyuan.api.params import BatchKey, media
 from suyuan.codes import labels
 from suyuan.codes.gs1 import split_key
 from suyuan.trace.goods.labels import batch_labels
@@ -41,13 +41,14 @@ def _stream(spool) -> Iterator[bytes]:  # noqa: ANN001
 
 @router.get(PREFIX + "{key:path}" + SUFFIX, response_class=StreamingResponse,
             summary="A4 label sheets (PDF) of a batch's items, for the producer that registered the product",
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses=media("application/pdf", binary=True))
 def batch_labels_pdf(key: BatchKey, request: Request, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
                      limit: int = Query(MAX_SERIALISE, ge=1, le=MAX_SERIALISE,
                                         description="at most this many labels, first by item key")):
     # The decoded path would turn %2F inside a lot into a separator; the raw one keeps the key.
+    # A key sent as one encoded segment (01%2F...%2F10%2FLOT1) has no raw separator: keep the decoded one.
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace")
-    if raw.startswith(PREFIX) and raw.endswith(SUFFIX):
+    if raw.startswith(PREFIX) and raw.endswith(SUFFIX) and "/" in raw[len(PREFIX):-len(SUFFIX)]:
         key = raw[len(PREFIX):-len(SUFFIX)]
     items = batch_labels(engine, key, party=party.id, limit=limit, field="key")
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from suyuan.api.deps import LedgerDep
-from suyuan.api.params import TilePathParam
+from suyuan.api.params import TilePathParam, media
 from suyuan.ledger.verify import tiles
 
 router = APIRouter(prefix="/log", tags=["log"])
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/log", tags=["log"])
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@router.get("/checkpoint", response_class=Response, summary="Latest signed checkpoint")
+@router.get("/checkpoint", response_class=Response, summary="Latest signed checkpoint", responses=media("text/plain"))
 def checkpoint(ledger: LedgerDep) -> Response:
     return Response(
         ledger.checkpoint(),
@@ -22,7 +22,7 @@ def checkpoint(ledger: LedgerDep) -> Response:
     )
 
 
-@router.get("/key", response_class=Response, summary="The log's verifier key")
+@router.get("/key", response_class=Response, summary="The log's verifier key", responses=media("text/plain"))
 def key(ledger: LedgerDep) -> Response:
     return Response(
         ledger.verifier_key + "\n",
@@ -31,7 +31,8 @@ def key(ledger: LedgerDep) -> Response:
     )
 
 
-@router.get("/tile/{path:path}", response_class=Response, summary="Hash or entry tile")
+@router.get("/tile/{path:path}", response_class=Response, summary="Hash or entry tile",
+            responses=media("application/octet-stream", binary=True) | {404: {"description": "Beyond the log"}})
 def tile(path: TilePathParam, ledger: LedgerDep) -> Response:
     t = tiles.parse_tile_path(path)
     if t.level is None:

@@ -54,6 +54,8 @@ def readyz(request: Request):
                     "checkpoint_size": lag.checkpoint_size, "max_lag_seconds": readiness.max_lag_seconds}}
 
 
-@router.get("/metrics", response_class=Response, summary="Prometheus metrics (text exposition format)")
+@router.get("/metrics", response_class=Response, summary="Prometheus metrics (text exposition format)",
+            responses={200: {"description": "Prometheus text exposition format 0.0.4",
+                             "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics(request: Request) -> Response:
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE)

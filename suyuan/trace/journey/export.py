@@ -209,8 +209,9 @@ def kde_rows(engine: Engine, flt: KdeFilter, *, page: int = PAGE) -> Iterator[li
     names = _Names()
     after = 0
     while True:
+        # Goods events only: a party's own chain (417/<GLN>: pledges, complaints, warnings) holds no KDEs.
         query = (select(entries_t.c.id, entries_t.c.key, entries_t.c.hash, entries_t.c.canonical)
-                 .where(entries_t.c.id > after).order_by(entries_t.c.id).limit(page))
+                 .where(entries_t.c.id > after, entries_t.c.key.like("0%")).order_by(entries_t.c.id).limit(page))
         if clause is not None:
             query = query.where(clause)
         with engine.connect() as conn:

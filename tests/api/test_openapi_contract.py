@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from suyuan.api.readiness import OPEN_PATHS
 from suyuan.ledger.db import make_engine
 from suyuan.trace.parties.registry import create_party
 from tests.server import ServerProcess
@@ -30,6 +31,60 @@ EXAMPLES = os.environ.get("SUYUAN_CONTRACT_EXAMPLES", "5")
 SEED = os.environ.get("SUYUAN_CONTRACT_SEED", "14")
 ROLES = ("admin", "producer", "merchant", "platform", "courier", "inspector", "hotline")
 RUN_SECONDS = 600  # a hung run fails instead of holding CI
+
+
+# --- the shared places, directly (fast) ------------------------------------------------------
+
+
+def _operations(document: dict):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_every_refusal_is_documented_with_the_error_body(client):
+    document = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, method, operation in _operations(document):
+        responses = operation["responses"]
+        if path not in OPEN_PATHS:
+            assert responses["503"]["headers"]["Retry-After"]["required"], (method, path)
+        if operation.get("parameters") or "requestBody" in operation:
+            assert "422" in responses, (method, path)
+        for status, response in responses.items():
+            json_schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            if status[0] in "45" and json_schema:  # suyuan's error body, or beside it a batch's results
+                refs = [json_schema.get("$ref")] + [s.get("$ref") for s in json_schema.get("anyOf", [])]
+                assert "#/components/schemas/ErrorBody" in refs, (method, path, status)
+        if any(p["name"] == "Authorization" for p in operation.get("parameters", [])):
+            assert {"401", "403"} <= set(responses), (method, path)
+        if "{" in path:
+            assert "404" in responses, (method, path)
+        for status, response in responses.items():
+            if status[0] in "45":
+                assert response.get("content"), f"{method} {path} {status}: no body documented"
+
+
+def test_an_undeclared_method_answers_405_naming_the_paths_methods(client):
+    for method, path, allow in [("DELETE", "/v1/goods/batches", "POST"), ("GET", "/v1/goods/products", "POST"),
+                                ("TRACE", "/epcis/events", "GET, OPTIONS, POST"),
+                                ("PUT", "/v1/items/01/06901234567892/21/A/verify", "GET"),
+                                ("POST", "/static/scan.css", "GET, HEAD")]:
+        r = client.request(method, path)
+        assert (r.status_code, r.headers.get("allow")) == (405, allow), (method, path, r.text)
+        assert r.json()["detail"] == f"Method {method} not allowed: expected one of {allow}."
+
+
+def test_epcis_discovery_allows_what_the_openapi_gives_each_resource(client):
+    document = client.get("/openapi.json").json()
+    for resource in ("capture", "events", "eventTypes", "bizSteps", "dispositions"):
+        path = f"/epcis/{resource}"
+        r = client.options(path)
+        declared = {m.upper() for m in document["paths"][path]}
+        assert r.status_code == 204 and set(r.headers["allow"].split(", ")) == declared, (path, r.headers["allow"])
+
+
+# --- schemathesis against a real server ---------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

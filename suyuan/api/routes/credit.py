@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, InspectorParty, LedgerDep, SettingsDep, VaultDep
+from suyuan.api.routes.events import StatementOut
 from suyuan.api.params import HASH_PATTERN, HashStr, Rfc3339, IdField, PartyField, TimeField, key_field
 from suyuan.trace.credit import record
 from suyuan.trace.credit.complaints import CATEGORIES, CHANNELS
@@ -108,7 +109,7 @@ class Recorded(BaseModel):
     key: str = Field(description="the chain the entry is on")
     hash: str
     created: bool = Field(description="False: a retry, answered with the original entry")
-    statement: dict[str, Any]
+    statement: StatementOut
 
 
 class CreditOut(BaseModel):

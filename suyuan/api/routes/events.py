@@ -50,12 +50,39 @@ class EventIn(BaseModel):
     sig: str | None = Field(default=None, description="Signature over the statement's canonical bytes")
 
 
+def _optional(name: str, schema: dict[str, Any]):  # noqa: ANN202
+    """Document an optional field the model passes through as an extra (absent stays absent in the answer)."""
+    return lambda model_schema: model_schema["properties"].update({name: schema})
+
+
+class StatementOut(BaseModel):
+    """A statement as recorded; `actor` when the event names one (extra fields pass: the statement is signed)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_optional("actor", {"type": ["string", "null"]}))
+    key: str
+    type: str
+    time: str = Field(description="RFC 3339 event time")
+    data: dict[str, Any] = Field(description="The event type's payload")
+    id: str = Field(description="The client's idempotency id (UUID)")
+
+
+class EntryOut(BaseModel):
+    """A ledger entry: the statement in its chain (`sig` when the party signed it)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_optional("sig", {"type": "string"}))
+    v: int = Field(description="Entry format version")
+    statement: StatementOut
+    seq: int = Field(description="Position in the key's chain, from 0")
+    prev: str = Field(description="Hash of the previous entry of the chain, hex")
+    recorded: str = Field(description="When the server recorded it, RFC 3339")
+
+
 class EventOut(BaseModel):
     hash: str
     key: str
     seq: int
     log_index: int | None
-    entry: dict[str, Any]
+    entry: EntryOut
     canonical: str = Field(description="The entry's canonical bytes, base64")
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from suyuan.api import contract
 from suyuan.api.deps import CurrentParty, EngineDep, LedgerDep, SettingsDep
+from suyuan.api.routes.events import StatementOut
 from suyuan.api.params import LOT_PATTERN, Rfc3339, UUID_PATTERN, GoodsKey, GtinField, IdField, LotField
 from suyuan.codes.gs1 import make_key, validate_key
 from suyuan.trace.events import registration
@@ -96,7 +97,7 @@ class Registered(BaseModel):
     key: str
     hash: str
     created: bool = Field(description="False: a retry, answered with the original entry")
-    statement: dict[str, Any] = Field(description="The register statement as recorded")
+    statement: StatementOut = Field(description="The register statement as recorded")
 
 
 class Serialised(BaseModel):
@@ -106,7 +107,7 @@ class Serialised(BaseModel):
 
 class SerialisePlan(BaseModel):
     keys: list[str]
-    statements: list[dict[str, Any]] = Field(description="The register statements to sign, in order")
+    statements: list[StatementOut] = Field(description="The register statements to sign, in order")
 
 
 def serial_key(request: Request) -> bytes:

@@ -22,7 +22,8 @@ from suyuan.ledger.health import log_lag
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 CAPTURE_ROUTES = frozenset({"/v1/events", "/v1/events:batch", "/epcis/capture", "/epcis/events",
-                            "/scan/{action}", "/v1/goods/products", "/v1/goods/items:serialise"})
+                            "/scan/review", "/scan/complain", "/scan/{action}", "/v1/goods/products",
+                            "/v1/goods/items:serialise"})
 UNMATCHED = "(unmatched)"  # any path no route serves: one series, whatever was asked
 CAPTURE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 

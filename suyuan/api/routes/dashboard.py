@@ -66,7 +66,7 @@ async def show(request: Request, engine: EngineDep, settings: SettingsDep) -> Re
                                       headers={"Cache-Control": "no-store"})
 
 
-@router.post(PATH + "/login", response_class=HTMLResponse, status_code=303, responses=_SEE_OTHER,
+@router.post(PATH + "/login", response_class=Response, status_code=303, responses=_SEE_OTHER,
              openapi_extra=_LOGIN_FORM,
              summary="Log in to the dashboard with an API key (a form post: api_key)")
 async def login(request: Request, engine: EngineDep) -> Response:

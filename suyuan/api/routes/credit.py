@@ -148,8 +148,26 @@ def _data(body: BaseModel, *drop: str) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True, exclude={"id", "time", *drop})
 
 
-@router.get("/v1/pledges/list", summary="The published pledge list, zh and en (public)")
-def pledges_list() -> dict[str, Any]:
+class Text(BaseModel):
+    zh: str
+    en: str
+
+
+class PledgeText(Text):
+    code: str = Field(description="what POST /v1/pledges takes as `pledge`")
+
+
+class PledgeList(BaseModel):
+    pledges: list[PledgeText]
+
+
+class RepairConditions(BaseModel):
+    conditions: list[Text] = Field(description="what a party must have done before it asks")
+    steps: list[Text] = Field(description="how a request is filed and decided")
+
+
+@router.get("/v1/pledges/list", response_model=PledgeList, summary="The published pledge list, zh and en (public)")
+def pledges_list():
     return {"pledges": pledge_list()}
 
 
@@ -235,8 +253,9 @@ def repair(party_id: str, body: RepairIn, party: CurrentParty, engine: EngineDep
     return _answer(done, response)
 
 
-@router.get("/v1/repairs/conditions", summary="The conditions and steps of credit repair, zh and en (public)")
-def repair_conditions() -> dict[str, Any]:
+@router.get("/v1/repairs/conditions", response_model=RepairConditions,
+            summary="The conditions and steps of credit repair, zh and en (public)")
+def repair_conditions():
     return CONDITIONS
 
 

@@ -78,3 +78,10 @@ def test_rotating_an_api_key_revokes_the_old_one(client, cast):
     assert client.get("/v1/parties/me", headers={"Authorization": f"Bearer {new}"}).status_code == 200
     r = client.post(f"/v1/parties/{cast.merchant.id}/api-keys", headers={"Authorization": f"Bearer {new}"})
     assert r.status_code == 403
+
+
+def test_a_gln_another_party_holds_answers_409(client, cast):
+    body = {"name": "甲 测试有限公司", "roles": ["producer"], "gln": "6901234000009"}
+    assert client.post("/v1/parties", json=body, headers=cast.admin.headers).status_code == 201
+    r = client.post("/v1/parties", json=body | {"name": "乙 测试有限公司"}, headers=cast.admin.headers)
+    assert r.status_code == 409 and "GLN 6901234000009 is already registered" in r.json()["detail"]

@@ -144,7 +144,8 @@ def test_a_finding_shows_each_evidence_entry_with_links_that_answer_and_a_receip
         receipt = c.get(e["links"]["receipt"])
         assert receipt.status_code == 200 and receipt.text.startswith("c2sp.org/tlog-proof@v1")
     refused(c.get("/v1/findings/999999", headers=h), 404)
-    refused(c.get("/v1/findings/x", headers=h), 422, "finding_id")
+    for bad in ("x", "0", str(2**63)):
+        refused(c.get(f"/v1/findings/{bad}", headers=h), 422, "finding_id")
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -259,3 +260,9 @@ def test_a_finding_about_goods_alone_is_decided_on_its_first_key(world):
     assert done["key"] == item and done["finding"]["status"] == "upheld" and done["finding"]["subject_party"] is None
     chain = ok(world.client.get(f"/v1/chains/{item}"))["entries"]
     assert chain[-1]["hash"] == done["hash"] and chain[-1]["entry"]["statement"]["type"] == "finding_decided"
+    never = item.replace("/21/S", "/21/X")  # a serial checked by consumers but never registered
+    with world.engine.begin() as conn:
+        fid = record_finding(conn, type="cloned_code", reason="unregistered_serial", score=900, subject_party=None,
+                             subject_keys=[never], evidence=[register])
+    done = ok(decide(world, fid, "dismissed"), 201)
+    assert done["key"] == never and done["seq"] == 0 and done["finding"]["status"] == "dismissed"

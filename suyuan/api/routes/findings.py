@@ -8,13 +8,12 @@ idempotency `id`: the same request again answers 200 with the original entry.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suyuan.api.deps import CurrentParty, EngineDep, InspectorParty, SettingsDep
-from suyuan.errors import NotFound
 from suyuan.ledger.types import BIGINT_MAX
 from suyuan.trace.events import finding_desk
 from suyuan.trace.findings.models import STATUSES
@@ -23,6 +22,7 @@ from suyuan.trace.findings.queries import DEFAULT_PAGE, MAX_PAGE, get_finding, l
 router = APIRouter(prefix="/v1/findings", tags=["findings"])
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+FindingId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The finding's id")]
 
 
 class DecisionOut(BaseModel):
@@ -120,17 +120,17 @@ def index(inspector: InspectorParty, engine: EngineDep,
 
 @router.get("/{finding_id}", response_model=FindingDetailOut, responses=_errors(401, 403, 404, 422),
             summary="A finding with its evidence entries and their links (inspector or admin)")
-def show(finding_id: int, inspector: InspectorParty, engine: EngineDep) -> FindingDetailOut:
-    return FindingDetailOut.model_validate(get_finding(engine, _id(finding_id)))
+def show(finding_id: FindingId, inspector: InspectorParty, engine: EngineDep) -> FindingDetailOut:
+    return FindingDetailOut.model_validate(get_finding(engine, finding_id))
 
 
 @router.post("/{finding_id}/decision", response_model=DecidedOut, status_code=201,
              responses={200: {"model": DecidedOut, "description": "A retry: the original entry"},
                         **_errors(401, 403, 404, 409, 422)},
              summary="Uphold or dismiss a finding, recorded on the subject's chain (inspector)")
-def decide(finding_id: int, body: DecisionIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
+def decide(finding_id: FindingId, body: DecisionIn, party: CurrentParty, engine: EngineDep, settings: SettingsDep,
            response: Response) -> DecidedOut:
-    done = finding_desk.decide(engine, settings, party, _id(finding_id), body.decision, body.reason, body.id,
+    done = finding_desk.decide(engine, settings, party, finding_id, body.decision, body.reason, body.id,
                                time=body.time)
     if not done.created:
         response.status_code = 200
@@ -138,8 +138,3 @@ def decide(finding_id: int, body: DecisionIn, party: CurrentParty, engine: Engin
     return DecidedOut(key=done.appended.key, hash=done.hash.hex(), seq=done.appended.seq, created=done.created,
                       finding=FindingOut.model_validate(finding))
 
-
-def _id(finding_id: int) -> int:
-    if not 1 <= finding_id <= BIGINT_MAX:
-        raise NotFound(f"No finding has id {finding_id}.")
-    return finding_id

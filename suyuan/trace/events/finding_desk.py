@@ -25,6 +25,8 @@ from suyuan.trace.findings.decisions import decision_data
 from suyuan.trace.findings.queries import finding_row
 from suyuan.trace.parties.registry import PartyView
 
+_ATTEMPTS = 3  # reads of the finding, should the analysis refresh its evidence between read and write
+
 
 def _chain(engine: Engine, finding_id: int) -> tuple[Any, str]:
     """The finding (NotFound for an unknown id) and the chain its decision goes on."""
@@ -42,7 +44,13 @@ def decide(engine: Engine, settings: Settings, party: PartyView, finding_id: int
            ident: str, *, time: str | None = None) -> Captured:
     """Record the decision `decision` (upheld or dismissed) on finding `finding_id`, as inspector `party`."""
     rules.require_role(party.roles, event_type("finding_decided").roles, "finding_decided")  # 403 before 404
-    row, key = _chain(engine, finding_id)
-    st = request_statement(engine, party, key, "finding_decided", decision_data(row, decision, reason), ident,
-                           time=time)
-    return capture_about(engine, settings, party, row.subject_party, st, None)
+    for attempt in range(1, _ATTEMPTS + 1):
+        row, key = _chain(engine, finding_id)
+        st = request_statement(engine, party, key, "finding_decided", decision_data(row, decision, reason), ident,
+                               time=time)
+        try:
+            return capture_about(engine, settings, party, row.subject_party, st, None)
+        except InputError as exc:
+            if exc.field != "data.evidence" or attempt == _ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from suyuan import upkeep
+from suyuan import analysis, upkeep
 from suyuan.config import Settings
 from suyuan.errors import ConfigError, SuyuanError, VerificationError
 
@@ -120,7 +120,7 @@ def cmd_log_integrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_upkeep(args: argparse.Namespace) -> int:  # backup, restore, log recover
+def cmd_upkeep(args: argparse.Namespace) -> int:  # backup, restore, log recover, analyze
     return args.upkeep(_settings(), args)
 
 
@@ -315,6 +315,7 @@ def _add_party_and_log(sub: argparse._SubParsersAction) -> None:
     log.add_parser("integrate", help="integrate queued entries now").set_defaults(func=cmd_log_integrate)
     sub.add_parser("audit", help="recompute every chain, the tree and checkpoints").set_defaults(func=cmd_audit)
     upkeep.add_commands(sub, log, cmd_upkeep)
+    analysis.add_command(sub, cmd_upkeep)
 
 
 def _add_verify(sub: argparse._SubParsersAction) -> None:

@@ -8,8 +8,6 @@ unreachable database), always as one sentence on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import sys
 from pathlib import Path
 
@@ -91,16 +89,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
-    if args.log_format != "json":
-        cmd_init(args)
-        _warn_resolver(settings.resolver_url)
-        return upkeep.serve(settings, args)
-    # JSON logs: the start-up report becomes log lines too, so every line on the output parses.
-    banner = io.StringIO()
-    with contextlib.redirect_stdout(banner), contextlib.redirect_stderr(banner):
-        cmd_init(args)
-        _warn_resolver(settings.resolver_url)
-    return upkeep.serve(settings, args, banner=banner.getvalue().splitlines())
+    return upkeep.serve(settings, args, start=lambda: (cmd_init(args), _warn_resolver(settings.resolver_url)))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

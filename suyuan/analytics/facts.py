@@ -148,6 +148,8 @@ class Facts:
         return dirty
 
     def _add(self, ev: Ev, dirty: Dirty) -> None:
+        if ev.hash in self.by_hash:
+            return  # read again by a step's look-back (`Analyzer.step`)
         self.count += 1
         self.by_key[ev.key].append(ev)
         self.by_hash[ev.hash] = ev

@@ -55,8 +55,8 @@ class Odd:
 class _Record:
     """What is known of the couriers for one reason: their legs, and the odd ones by key."""
 
-    legs: dict[str, set[str]] = field(default_factory=dict)  # courier -> keys dispatched
-    odd: dict[str, dict[str, Odd]] = field(default_factory=dict)  # courier -> key -> odd leg
+    legs: dict[str, set[str]] = field(default_factory=dict)  # courier -> its dispatches' hashes
+    odd: dict[str, dict[str, tuple[str, Odd]]] = field(default_factory=dict)  # courier -> dispatch -> (key, odd)
 
 
 _LEDGERS: WeakKeyDictionary[Facts, dict[str, _Record]] = WeakKeyDictionary()
@@ -74,16 +74,14 @@ def minutes(a: datetime, b: datetime) -> float:
     return (b - a).total_seconds() / 60
 
 
-def leg(facts: Facts, key: str) -> Leg | None:
-    """The key's latest journey: its last dispatch, the transits and delivery recorded after it."""
+def legs(facts: Facts, key: str) -> Iterator[Leg]:
+    """The key's journeys: each dispatch with the transits and delivery recorded after it (before the next)."""
     events = facts.by_key.get(key, ())
-    dispatch = next((e for e in reversed(events) if e.type == "dispatch"), None)
-    if dispatch is None:
-        return None
-    after = [e for e in events if e.id > dispatch.id]
-    transits = sorted((e for e in after if e.type == "transit"), key=lambda e: (e.time, e.id))
-    deliver = next((e for e in after if e.type == "deliver"), None)
-    return Leg(key, dispatch, transits, deliver)
+    starts = [i for i, e in enumerate(events) if e.type == "dispatch"]
+    for n, start in enumerate(starts):
+        span = events[start + 1:starts[n + 1] if n + 1 < len(starts) else len(events)]
+        transits = sorted((e for e in span if e.type == "transit"), key=lambda e: (e.time, e.id))
+        yield Leg(key, events[start], transits, next((e for e in span if e.type == "deliver"), None))
 
 
 # --- the courier's record ------------------------------------------------------------------
@@ -97,39 +95,40 @@ def _judged(facts: Facts, dirty: Dirty, settings: Settings, reason: str, judge: 
     record = _LEDGERS.setdefault(facts, {}).setdefault(reason, _Record())
     touched: set[str] = set()
     for key in dirty.keys:
-        found = leg(facts, key)
-        if found is None or not found.dispatch.actor:
-            continue
-        courier = found.dispatch.actor
-        touched.add(courier)
-        record.legs.setdefault(courier, set()).add(key)
-        odd = record.odd.setdefault(courier, {})
-        verdict = judge(facts, found, settings)
-        if verdict is None:
-            odd.pop(key, None)
-        else:
-            odd[key] = verdict
+        for found in legs(facts, key):
+            courier, start = found.dispatch.actor, found.dispatch.hash
+            if not courier:
+                continue
+            touched.add(courier)
+            record.legs.setdefault(courier, set()).add(start)
+            odd = record.odd.setdefault(courier, {})
+            verdict = judge(facts, found, settings)
+            if verdict is None:
+                odd.pop(start, None)
+            else:
+                odd[start] = (key, verdict)
     for courier in sorted(touched):
-        found = _named(facts, settings, reason, courier, record)
-        if found is not None:
-            yield found
+        named = _named(facts, settings, reason, courier, record)
+        if named is not None:
+            yield named
 
 
 def _named(facts: Facts, settings: Settings, reason: str, courier: str, record: _Record) -> Candidate | None:
-    odd, legs = record.odd.get(courier, {}), len(record.legs.get(courier, ()))
-    share = len(odd) / max(1, legs)
+    odd, count = record.odd.get(courier, {}), len(record.legs.get(courier, ()))
+    share = len(odd) / max(1, count)
     if len(odd) < settings.analytics_logistics_min_legs or share < settings.analytics_logistics_min_share:
         return None
-    worst = sorted(odd.items(), key=lambda kv: (-kv[1].badness, kv[0]))[:settings.analytics_logistics_evidence_legs]
-    worst.sort(key=lambda kv: kv[1].entries[0].id)
+    worst = sorted(odd.values(), key=lambda ko: (-ko[1].badness, ko[1].entries[0].id))
+    worst = sorted(worst[:settings.analytics_logistics_evidence_legs], key=lambda ko: ko[1].entries[0].id)
     entries = sorted({e.id: e for _, o in worst for e in o.entries}.values(), key=lambda e: e.id)
     evidence = tuple(e.hash for e in entries)
     badness = sum(o.badness for _, o in worst) / len(worst)
     score = clamp(1000 * (0.5 + 0.25 * badness + 0.25 * min(1.0, share * 10)))
-    examples = "; ".join(f"{key} {o.says} ({short(e.hash for e in o.entries)})" for key, o in worst[:3])
+    key, example = max(worst, key=lambda ko: ko[1].badness)
     return Candidate(
-        TYPE, reason, score, courier, tuple(key for key, _ in worst), evidence,
-        f"{len(odd)} of courier {courier}'s {legs} legs show {reason.replace('_', ' ')}, e.g. {examples}.",
+        TYPE, reason, score, courier, tuple(dict.fromkeys(key for key, _ in worst)), evidence,
+        f"{len(odd)} of courier {courier}'s {count} legs show {reason.replace('_', ' ')}, e.g. {key} "
+        f"{example.says} (entries {short(evidence)}).",
         anchor=f"{courier}@{reason}")
 
 

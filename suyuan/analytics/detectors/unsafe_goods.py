@@ -25,7 +25,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from datetime import datetime, time, timedelta, timezone
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
+from weakref import WeakKeyDictionary
 
 from suyuan.analytics.candidates import Candidate, clamp, detector, short
 from suyuan.analytics.facts import Batch, Dirty, Ev, Facts
@@ -34,18 +35,52 @@ from suyuan.config import Settings
 TYPE = "unsafe_goods"
 UTC = timezone.utc
 Found = tuple[str, str, list[Ev]]  # (seller, item, the entries that show it)
+_KEPT: WeakKeyDictionary[Facts, dict[str, dict[str, dict[str, list[Found]]]]] = WeakKeyDictionary()
 
 
-def _batches(facts: Facts, dirty: Dirty) -> list[Batch]:
-    """The batches a feed touched: batches themselves, items' batches, and those of the items in parcels."""
-    keys = set()
+def _touched(facts: Facts, dirty: Dirty) -> dict[str, set[str]]:
+    """The items to judge again, by batch: a dirty batch's every item, dirty items, the items of dirty parcels."""
+    out: dict[str, set[str]] = defaultdict(set)
     for key in dirty.keys:
         if key in facts.batches:
-            keys.add(key)
+            out[key].update(facts.items_by_batch.get(key, ()))
             continue
-        items = [key] if key in facts.items else [s.item for s in facts.packings.get(key, ())]
-        keys.update(facts.items[i].batch_key for i in items if i in facts.items)
-    return [facts.batches[k] for k in sorted(k for k in keys if k in facts.batches)]
+        for i in [key] if key in facts.items else [s.item for s in facts.packings.get(key, ())]:
+            item = facts.items.get(i)
+            if item is not None and item.batch_key in facts.batches:
+                out[item.batch_key].add(i)
+    return out
+
+
+# How one reason judges a batch: (judge of one of its items, the entry heading the evidence, what they did),
+# or None when nothing of the batch can show the reason.
+Judge = Callable[[str], Iterable["Found"]]
+Plan = Callable[[Facts, Settings, Batch], "tuple[Judge, Ev | None, str] | None"]
+
+
+def _run(facts: Facts, dirty: Dirty, settings: Settings, reason: str, plan: Plan) -> Iterator[Candidate]:
+    """Judge the touched items of each touched batch, keep the verdicts, answer each batch's candidates.
+
+    The verdicts are kept between runs of one `Facts` (`_KEPT`), so an
+    incremental run judges only what its feed touched and still names every
+    offending item of the batch.
+    """
+    kept = _KEPT.setdefault(facts, {}).setdefault(reason, {})
+    for batch_key, items in sorted(_touched(facts, dirty).items()):
+        batch = facts.batches[batch_key]
+        planned = plan(facts, settings, batch)
+        if planned is None:
+            kept.pop(batch_key, None)
+            continue
+        judge, head, says = planned
+        found = kept.setdefault(batch_key, {})
+        for item in items:
+            verdicts = [f for f in judge(item) if f[0]]
+            if verdicts:
+                found[item] = verdicts
+            else:
+                found.pop(item, None)
+        yield from _candidates(facts, settings, reason, batch, head, [f for fs in found.values() for f in fs], says)
 
 
 def journeys(facts: Facts, item: str) -> Iterator[tuple[Ev, Ev | None]]:
@@ -98,17 +133,17 @@ def _after_expiry(facts: Facts, settings: Settings, batch: Batch, item: str) -> 
             yield seller or "", item, [d, v]
 
 
+def _expiry_plan(facts: Facts, settings: Settings, batch: Batch) -> tuple[Judge, Ev | None, str] | None:
+    if batch.expiry is None:
+        return None
+    return (lambda item: _after_expiry(facts, settings, batch, item), facts.by_hash.get(batch.entry or ""),
+            f"were sold or shipped after it expired on {batch.expiry.isoformat()}")
+
+
 @detector(TYPE, "sold_after_expiry")
 def sold_after_expiry(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Sales, dispatches or deliveries of a batch's items after its expiry date (backdated to pass capture)."""
-    for batch in _batches(facts, dirty):
-        if batch.expiry is None:
-            continue
-        found = [f for item in facts.items_by_batch.get(batch.key, ())
-                 for f in _after_expiry(facts, settings, batch, item) if f[0]]
-        head = facts.by_hash.get(batch.entry or "")
-        yield from _candidates(facts, settings, "sold_after_expiry", batch, head, found,
-                               f"were sold or shipped after it expired on {batch.expiry.isoformat()}")
+    return _run(facts, dirty, settings, "sold_after_expiry", _expiry_plan)
 
 
 # --- failed_inspection ----------------------------------------------------------------------
@@ -127,45 +162,48 @@ def _under_fail(times: list[datetime], done: list[Ev], ev: Ev) -> Ev | None:
     return latest if latest is not None and latest.data.get("result") == "fail" else None
 
 
+def _inspection_plan(facts: Facts, settings: Settings, batch: Batch) -> tuple[Judge, Ev | None, str] | None:
+    times, done = _failing(batch)
+    first_fail = next((e for e in done if e.data.get("result") == "fail"), None)
+    if first_fail is None:
+        return None
+
+    def judge(item: str) -> Iterator[Found]:
+        seller = facts.seller_of(item) or ""
+        moves = [(s.actor or seller, s) for s in facts.events(item, "sell")]
+        moves += [(seller, d) for d, _ in journeys(facts, item)]
+        for who, ev in moves:
+            fail = _under_fail(times, done, ev)
+            if fail is not None:
+                yield who, item, [fail, ev]
+    return judge, first_fail, "were sold or dispatched after an inspection failed the batch"
+
+
 @detector(TYPE, "failed_inspection")
 def failed_inspection(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Sales or dispatches of a batch after an inspection failed it, with no later pass before them."""
-    for batch in _batches(facts, dirty):
-        if not any(e.data.get("result") == "fail" for e in batch.inspections):
-            continue
-        times, done = _failing(batch)
-        found: list[Found] = []
-        for item in facts.items_by_batch.get(batch.key, ()):
-            seller = facts.seller_of(item) or ""
-            moves = [(s.actor or seller, s) for s in facts.events(item, "sell")]
-            moves += [(seller, d) for d, _ in journeys(facts, item)]
-            for who, ev in moves:
-                fail = _under_fail(times, done, ev)
-                if fail is not None and who:
-                    found.append((who, item, [fail, ev]))
-        first_fail = next(e for e in done if e.data.get("result") == "fail")
-        yield from _candidates(facts, settings, "failed_inspection", batch, first_fail, found,
-                               "were sold or dispatched after an inspection failed the batch")
+    return _run(facts, dirty, settings, "failed_inspection", _inspection_plan)
 
 
 # --- aquatic_shelf_life ---------------------------------------------------------------------
 
 
+def _shelf_plan(facts: Facts, settings: Settings, batch: Batch) -> tuple[Judge, Ev | None, str] | None:
+    product = facts.products.get(batch.gtin)
+    if product is None or product.category != "aquatic" or batch.expiry is None or batch.produced is None:
+        return None
+    days = (batch.expiry - batch.produced).days
+    shelf = timedelta(days=days) * settings.analytics_aquatic_transit_share
+
+    def judge(item: str) -> Iterator[Found]:
+        seller = facts.seller_of(item) or ""
+        for d, v in journeys(facts, item):
+            if v is not None and v.time - d.time > shelf:
+                yield seller, item, [d, v]
+    return judge, facts.by_hash.get(batch.entry or ""), f"travelled longer than their {days}-day shelf life"
+
+
 @detector(TYPE, "aquatic_shelf_life")
 def aquatic_shelf_life(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Seafood whose dispatch-to-delivery time outlasts its shelf life (expiry minus production date)."""
-    for batch in _batches(facts, dirty):
-        product = facts.products.get(batch.gtin)
-        if product is None or product.category != "aquatic" or batch.expiry is None or batch.produced is None:
-            continue
-        shelf = timedelta(days=(batch.expiry - batch.produced).days) * settings.analytics_aquatic_transit_share
-        found: list[Found] = []
-        for item in facts.items_by_batch.get(batch.key, ()):
-            seller = facts.seller_of(item)
-            for d, v in journeys(facts, item):
-                if seller and v is not None and v.time - d.time > shelf:
-                    found.append((seller, item, [d, v]))
-        head = facts.by_hash.get(batch.entry or "")
-        days = (batch.expiry - batch.produced).days
-        yield from _candidates(facts, settings, "aquatic_shelf_life", batch, head, found,
-                               f"travelled longer than their {days}-day shelf life")
+    return _run(facts, dirty, settings, "aquatic_shelf_life", _shelf_plan)

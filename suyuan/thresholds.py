@@ -54,7 +54,7 @@ class Thresholds(BaseSettings):
         "(GB/T 2260 digits 1-4); within one province `min_delivery_minutes` applies.",
     )
     analytics_too_fast_provinces_minutes: int = Field(
-        default=180, ge=0,
+        default=120, ge=0,
         description="fake_logistics/too_fast: fastest plausible delivery between two provinces whose pair "
         "`min_delivery_minutes_by_pair` does not name.",
     )
@@ -64,9 +64,9 @@ class Thresholds(BaseSettings):
         "before the sale of what it carries (clocks differ a little).",
     )
     analytics_transit_jump_minutes: int = Field(
-        default=120, ge=0,
+        default=60, ge=0,
         description="fake_logistics/transit_jump: fastest plausible hop between transit scans in two "
-        "provinces, by event time.",
+        "provinces, by event time (hubs either side of a border can be an hour apart).",
     )
 
     # --- brushing ---

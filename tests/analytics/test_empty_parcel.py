@@ -154,4 +154,5 @@ def test_packed_parcels_described_by_epcis_or_unpacked_on_arrival_are_no_finding
     scene.put(shop, parcel, "unpack", {"items": [first]}, minutes=950)  # unpacked at the destination
     scene.epcis(courier, scene.parcel(), "storing", minutes=40)  # not a journey step
     scene.epcis(courier, scene.parcel(), "shipping", minutes=40)  # no seller claims it
+    scene.epcis(shop, scene.parcel(), "receiving", minutes=40)  # stock coming in from a supplier
     assert scene.findings("empty_parcel") == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from suyuan.analytics import Analyzer
 from tests.analytics.scene import Scene
 
 JIANGSU, SUZHOU, NANJING = "320700", "320500", "320100"  # 连云港, 苏州, 南京: one province
@@ -167,3 +168,14 @@ def test_rerunning_refreshes_the_couriers_finding_in_place(scene, shop, courier)
     scene.deliver(courier, more, PUDONG, minutes=1500)
     (again,) = scene.findings("fake_logistics")
     assert again.id == first.id and more in again.subject_keys and more not in first.subject_keys
+
+
+def test_incremental_steps_count_the_couriers_earlier_legs(scene, shop, courier, engine, settings):
+    analyzer = Analyzer(engine, settings, types=["fake_logistics"])
+    legs = []
+    for n in range(3):
+        legs.append(_parcel(scene, shop, courier))
+        scene.deliver(courier, legs[-1], PUDONG, minutes=1500)
+        report = analyzer.step()
+        assert report.stored.created == (1 if n == 2 else 0)  # named at the third leg, judged one step at a time
+    _only(scene, "no_transit_scans", courier, legs)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from suyuan.analytics import Analyzer
 from tests.analytics.scene import Scene
 
 
@@ -110,3 +111,14 @@ def test_seafood_arriving_within_a_short_shelf_life_and_slow_dry_goods_are_no_fi
         parcel = scene.ship(shop, courier, [item], minutes=30, weight_g=600)
         scene.deliver(courier, parcel, minutes=30 + took)
     assert scene.findings("unsafe_goods") == []
+
+
+def test_an_incremental_step_adds_a_second_item_to_the_batchs_finding(scene, engine, settings):
+    shop, courier = scene.merchant(), scene.courier()
+    batch, (first, second) = _expiring(scene, shop)
+    analyzer = Analyzer(engine, settings, types=["unsafe_goods"])
+    _backdated_sale(scene, shop, courier, first, minutes=600, recorded=5 * 1440)
+    assert analyzer.step().stored.created == 1
+    _backdated_sale(scene, shop, courier, second, minutes=700, recorded=6 * 1440)
+    assert analyzer.step().stored.updated == 1  # the step saw only the second item, the finding keeps both
+    _only(scene, "sold_after_expiry", shop, batch, [first, second])

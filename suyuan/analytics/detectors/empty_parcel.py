@@ -76,7 +76,8 @@ def unsold_items(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Can
     Capture refuses to dispatch an item that is not sold by the record's order,
     so what it accepts is a return recorded after the delivery whose event time
     says the goods were back before they left, or minutes after the sale: the
-    parcel travelled for a sale that no longer stood.
+    parcel travelled for a sale that no longer stood. (EPCIS-kept shipping of
+    unsold goods is not judged: producers ship stock to shops that way.)
     """
     for key in sorted(_legs_of(facts, dirty.keys)):
         for ev in facts.events(key, "dispatch"):
@@ -85,7 +86,7 @@ def unsold_items(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Can
                 continue
             proof = [e for pair in undone.values() for e in pair if e is not None] + [ev]
             evidence = tuple(dict.fromkeys(e.hash for e in sorted(proof, key=lambda e: e.id)))
-            share = len(undone) / max(1, len(facts.inside(key, ev)))
+            share = len(undone) / len(facts.inside(key, ev))
             yield Candidate(
                 "empty_parcel", "unsold_items", clamp(500 + 500 * share), facts.merchant_of(key),
                 (key, *sorted(undone)), evidence,
@@ -135,20 +136,24 @@ def _step(ev: Ev) -> str | None:
 
 
 def _epcis_journey(facts: Facts, key: str) -> Candidate | None:
-    """An SSCC nobody packed here with EPCIS events saying it was shipped or received."""
+    """An SSCC nobody packed here that a seller's EPCIS event says it shipped.
+
+    Only a shipping by a seller is judged: a shop's EPCIS receiving of an
+    SSCC it did not pack is stock coming in from its supplier.
+    """
     journey = [ev for ev in facts.events(key, "epcis") if _step(ev)]
     if not journey or facts.packings.get(key):
         return None
-    sellers = [ev.actor for ev in journey if ev.actor in facts.sales_by_seller]
-    merchant = sellers[0] if sellers else None
+    merchant = next((ev.actor for ev in journey if _step(ev) == "dispatch" and ev.actor in facts.sales_by_seller),
+                    None)
     if merchant is None:
-        return None  # no seller claims it: nothing to say of a merchant
+        return None
     steps = {_step(ev) for ev in journey}
     evidence = tuple(ev.hash for ev in journey)
     return Candidate(
-        "empty_parcel", "nothing_packed", 900 if {"dispatch", "deliver"} <= steps else 600, merchant, (key,),
-        evidence, f"{key} was recorded as {', '.join(sorted(steps))} by EPCIS events though nothing was ever "
-        f"packed into it (entries {short(evidence)}).", anchor=f"{key}@{journey[0].hash}")
+        "empty_parcel", "nothing_packed", 900 if "deliver" in steps else 700, merchant, (key,), evidence,
+        f"{key} was recorded as {', '.join(sorted(steps))} by EPCIS events though nothing was ever packed into "
+        f"it (entries {short(evidence)}).", anchor=f"{key}@{journey[0].hash}")
 
 
 def _emptied(facts: Facts, key: str) -> Iterator[Candidate]:
@@ -172,8 +177,9 @@ def nothing_packed(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[C
     """A parcel that travelled with nothing the seller packed in it.
 
     Capture refuses a typed dispatch of an empty parcel, so two shapes remain:
-    EPCIS events (kept as `epcis`) saying an SSCC nobody packed here was
-    shipped or received, recorded by a seller; and a parcel whose items were
+    an EPCIS event (kept as `epcis`) by a seller saying it shipped an SSCC
+    nobody packed here (with, often, a courier's EPCIS receiving of it after);
+    and a parcel whose items were
     all unpacked -- the unpack recorded after the delivery, its event time
     before the dispatch.
     """

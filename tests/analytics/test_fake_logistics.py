@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from suyuan.analytics import Analyzer
+from suyuan.analytics.detectors.fake_logistics import odd_legs
 from tests.analytics.scene import Scene
 
 JIANGSU, SUZHOU, NANJING = "320700", "320500", "320100"  # 连云港, 苏州, 南京: one province
@@ -179,3 +180,13 @@ def test_incremental_steps_count_the_couriers_earlier_legs(scene, shop, courier,
         report = analyzer.step()
         assert report.stored.created == (1 if n == 2 else 0)  # named at the third leg, judged one step at a time
     _only(scene, "no_transit_scans", courier, legs)
+
+
+def test_odd_legs_answers_a_single_odd_leg_the_courier_is_not_named_for(scene, shop, courier, engine, settings):
+    lone = _parcel(scene, shop, courier)
+    scene.deliver(courier, lone, SHENZHEN, minutes=45)
+    analyzer = Analyzer(engine, settings)
+    analyzer.step()
+    found = {reason for _, reason, _ in odd_legs(analyzer.facts, lone, settings)}
+    assert found == {"no_transit_scans", "too_fast", "signed_elsewhere"}
+    assert scene.findings("fake_logistics") == []

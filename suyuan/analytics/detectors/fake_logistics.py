@@ -13,9 +13,10 @@ at least `analytics_logistics_min_share` of all its legs. Then one finding per
 Regions are GB/T 2260 codes: the province is digits 1-2, the prefecture-level
 city digits 1-4 (`suyuan.codes.regions.coarse`).
 
-The verdicts per leg are kept between runs of one `Facts` (`_LEDGERS`), so an
+The verdicts per leg are kept between runs of one `Facts` (`_RECORDS`), so an
 incremental run judges only the legs its feed touched and still counts the
-courier's whole record.
+courier's whole record. `odd_legs` answers one key's odd legs by reason, for
+detectors of other types (an order whose courier leg is fake).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ TYPE = "fake_logistics"
 
 @dataclass(frozen=True)
 class Leg:
-    """One dispatched key's journey, events in event-time order."""
+    """One dispatch of a key and what followed it: the transit scans (in event-time order), the delivery."""
 
     key: str
     dispatch: Ev
@@ -59,7 +60,7 @@ class _Record:
     odd: dict[str, dict[str, tuple[str, Odd]]] = field(default_factory=dict)  # courier -> dispatch -> (key, odd)
 
 
-_LEDGERS: WeakKeyDictionary[Facts, dict[str, _Record]] = WeakKeyDictionary()
+_RECORDS: WeakKeyDictionary[Facts, dict[str, _Record]] = WeakKeyDictionary()
 
 
 def province(region: str | None) -> str | None:
@@ -90,9 +91,10 @@ def legs(facts: Facts, key: str) -> Iterator[Leg]:
 Judge = Callable[[Facts, Leg, Settings], "Odd | None"]
 
 
-def _judged(facts: Facts, dirty: Dirty, settings: Settings, reason: str, judge: Judge) -> Iterator[Candidate]:
+def _judged(facts: Facts, dirty: Dirty, settings: Settings, reason: str) -> Iterator[Candidate]:
     """Judge the dirty legs for `reason`, then answer the couriers they belong to who are over the bar."""
-    record = _LEDGERS.setdefault(facts, {}).setdefault(reason, _Record())
+    judge = JUDGES[reason]
+    record = _RECORDS.setdefault(facts, {}).setdefault(reason, _Record())
     touched: set[str] = set()
     for key in dirty.keys:
         for found in legs(facts, key):
@@ -201,31 +203,46 @@ def _transit_jump(facts: Facts, found: Leg, settings: Settings) -> Odd | None:
     return None
 
 
+JUDGES: dict[str, Judge] = {
+    "no_transit_scans": _no_transit, "too_fast": _too_fast, "signed_elsewhere": _signed_elsewhere,
+    "pickup_before_sale": _pickup_before_sale, "transit_jump": _transit_jump,
+}
+
+
+def odd_legs(facts: Facts, key: str, settings: Settings) -> Iterator[tuple[Leg, str, Odd]]:
+    """Each leg of `key` that shows a reason, with the reason and how (whatever the courier's record)."""
+    for found in legs(facts, key):
+        for reason, judge in JUDGES.items():
+            verdict = judge(facts, found, settings)
+            if verdict is not None:
+                yield found, reason, verdict
+
+
 @detector(TYPE, "no_transit_scans")
 def no_transit_scans(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Deliveries between two provinces with no transit scan in between."""
-    return _judged(facts, dirty, settings, "no_transit_scans", _no_transit)
+    return _judged(facts, dirty, settings, "no_transit_scans")
 
 
 @detector(TYPE, "too_fast")
 def too_fast(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Deliveries faster than possible for the region pair (same-city deliveries have their own, low, bar)."""
-    return _judged(facts, dirty, settings, "too_fast", _too_fast)
+    return _judged(facts, dirty, settings, "too_fast")
 
 
 @detector(TYPE, "signed_elsewhere")
 def signed_elsewhere(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Deliveries signed for in another city than the dispatch's `to_region`."""
-    return _judged(facts, dirty, settings, "signed_elsewhere", _signed_elsewhere)
+    return _judged(facts, dirty, settings, "signed_elsewhere")
 
 
 @detector(TYPE, "pickup_before_sale")
 def pickup_before_sale(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Dispatches whose event time is before the sale of what they carry."""
-    return _judged(facts, dirty, settings, "pickup_before_sale", _pickup_before_sale)
+    return _judged(facts, dirty, settings, "pickup_before_sale")
 
 
 @detector(TYPE, "transit_jump")
 def transit_jump(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Consecutive transit scans (by event time) in two provinces, closer in time than any trip between them."""
-    return _judged(facts, dirty, settings, "transit_jump", _transit_jump)
+    return _judged(facts, dirty, settings, "transit_jump")

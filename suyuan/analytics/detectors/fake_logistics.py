@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, ref
 
 from suyuan.analytics.candidates import Candidate, clamp, detector, short
 from suyuan.analytics.facts import Dirty, Ev, Facts
@@ -61,6 +61,8 @@ class _Record:
 
 
 _RECORDS: WeakKeyDictionary[Facts, dict[str, _Record]] = WeakKeyDictionary()
+# The dirty legs of the latest run, shared by the five reasons: (that run's Dirty, facts.count, legs).
+_LATEST: WeakKeyDictionary[Facts, tuple[ref[Dirty], int, list[Leg]]] = WeakKeyDictionary()
 
 
 def province(region: str | None) -> str | None:
@@ -91,24 +93,33 @@ def legs(facts: Facts, key: str) -> Iterator[Leg]:
 Judge = Callable[[Facts, Leg, Settings], "Odd | None"]
 
 
+def _dirty_legs(facts: Facts, dirty: Dirty) -> list[Leg]:
+    """The legs of the dirty keys, read once per run of the detectors however many reasons ask."""
+    latest = _LATEST.get(facts)
+    if latest is not None and latest[0]() is dirty and latest[1] == facts.count:
+        return latest[2]
+    found = [leg for key in sorted(dirty.keys) for leg in legs(facts, key)]
+    _LATEST[facts] = (ref(dirty), facts.count, found)
+    return found
+
+
 def _judged(facts: Facts, dirty: Dirty, settings: Settings, reason: str) -> Iterator[Candidate]:
     """Judge the dirty legs for `reason`, then answer the couriers they belong to who are over the bar."""
     judge = JUDGES[reason]
     record = _RECORDS.setdefault(facts, {}).setdefault(reason, _Record())
     touched: set[str] = set()
-    for key in dirty.keys:
-        for found in legs(facts, key):
-            courier, start = found.dispatch.actor, found.dispatch.hash
-            if not courier:
-                continue
-            touched.add(courier)
-            record.legs.setdefault(courier, set()).add(start)
-            odd = record.odd.setdefault(courier, {})
-            verdict = judge(facts, found, settings)
-            if verdict is None:
-                odd.pop(start, None)
-            else:
-                odd[start] = (key, verdict)
+    for found in _dirty_legs(facts, dirty):
+        courier, start = found.dispatch.actor, found.dispatch.hash
+        if not courier:
+            continue
+        touched.add(courier)
+        record.legs.setdefault(courier, set()).add(start)
+        odd = record.odd.setdefault(courier, {})
+        verdict = judge(facts, found, settings)
+        if verdict is None:
+            odd.pop(start, None)
+        else:
+            odd[start] = (found.key, verdict)
     for courier in sorted(touched):
         named = _named(facts, settings, reason, courier, record)
         if named is not None:

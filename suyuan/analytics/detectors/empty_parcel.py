@@ -108,7 +108,9 @@ def waybill_reused(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[C
                 if ev.data.get("waybill")}
     for waybill in sorted(waybills):
         dispatches = sorted(facts.waybills.get(waybill, ()), key=lambda e: (e.time, e.id))
-        first = dispatches[0] if dispatches else None
+        if len({e.key for e in dispatches}) < 2:
+            continue
+        first = dispatches[0]
         for ev in dispatches[1:]:
             if ev.key == first.key:
                 continue

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from suyuan.analytics import analyze
 from suyuan.codes.gs1 import make_key
+from suyuan.ledger.models import Entry
 from suyuan.timestamps import format_time
 from suyuan.trace.events.capture import capture
 from suyuan.trace.findings.models import Finding
@@ -155,3 +156,16 @@ class Scene:
 
     def reasons(self, *types: str) -> set[tuple[str, str, str | None]]:
         return {(f.type, f.reason, f.subject_party) for f in self.findings(*types)}
+
+    # --- added for the empty_parcel, fake_logistics and unsafe_goods tests ----------------------
+
+    def epcis(self, party: PartyView, key: str, step: str, *, minutes: float) -> str:
+        """A generic EPCIS ObjectEvent with CBV bizStep `step` on `key` (kept as `epcis`): its entry hash."""
+        data = {"event": {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": step},
+                "epcs": [["epcList", 0, key]], "sizes": {"epcList": 1}}
+        return self.put(party, key, "epcis", data, minutes=minutes).hash.hex()
+
+    def entries(self) -> set[str]:
+        """Every ledger entry's hash (hex): a finding's evidence must be among them."""
+        with self.engine.connect() as conn:
+            return {bytes(h).hex() for h in conn.execute(select(Entry.__table__.c.hash)).scalars()}

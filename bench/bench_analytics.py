@@ -13,7 +13,11 @@
    finding (goal <= 1%).
 4. Incremental: a fresh `Analyzer` stepping through the same entries a server's
    step at a time (goal >= 5,000 events/s), beside the world's capture rate.
-5. Capture with analysis on vs off: a smaller world written twice into fresh
+5. Credit (issue 11): an inspector upholds every finding, as one who trusted the
+   detectors blindly would; then each merchant's and courier's credit level,
+   fraudsters against honest parties (goals: every fraudster at C or D, >= 95%
+   of honest parties at A or B).
+6. Capture with analysis on vs off: a smaller world written twice into fresh
    databases, once with an analyzer stepping in a thread beside it, as `serve`
    runs one (goal >= 0.8).
 """
@@ -27,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -40,7 +45,10 @@ from suyuan.config import Settings  # noqa: E402
 from suyuan.demo.world import WorldParams, generate  # noqa: E402
 from suyuan.ledger.db import make_engine  # noqa: E402
 from suyuan.runtime import init_data_dir  # noqa: E402
+from suyuan.trace.credit import score as credit  # noqa: E402
+from suyuan.trace.events.finding_desk import decide  # noqa: E402
 from suyuan.trace.findings.models import Finding  # noqa: E402
+from suyuan.trace.parties.registry import create_party  # noqa: E402
 
 STEP = 2000  # entries per incremental step: about a busy second of a server
 
@@ -137,12 +145,39 @@ def run(url: str, truth: dict, tmp: str, args: argparse.Namespace) -> None:
         print(table(scores, honest))
         if flagged:
             print(f"honest parties with findings: {', '.join(flagged[:10])}{' ...' if len(flagged) > 10 else ''}")
+        credit_levels(engine, settings, truth)
         entries, seconds = incremental(engine, settings)
         print(f"incremental {args.engine}: {entries} entries in steps of {STEP}: {rate(entries, seconds):.0f} "
               f"events/s analysed (goal >= 5,000) beside capture at {capture_rate:.0f} events/s "
               f"(ratio {rate(entries, seconds) / capture_rate:.1f})")
     finally:
         engine.dispose()
+
+
+def credit_levels(engine, settings: Settings, truth: dict) -> None:  # noqa: ANN001
+    """Uphold every open finding, then the confusion table of credit levels by truth."""
+    inspector, _ = create_party(engine, name="基准 市场监督管理局（演示）", roles=["inspector"])
+    t0 = time.perf_counter()
+    opened = [f for f in findings(engine) if f.status == "open"]
+    for f in opened:
+        decide(engine, settings, inspector, f.id, "upheld", "bench: every finding upheld", str(uuid.uuid4()))
+    upheld = time.perf_counter() - t0
+    table_rows: dict[str, dict[str, int]] = {"fraudster": {}, "honest": {}}
+    with engine.connect() as conn:
+        for pid, party in truth["parties"].items():
+            if party["role"] not in ("merchant", "courier"):
+                continue
+            level = credit.compute(conn, settings, pid).level
+            row = table_rows["fraudster" if party["fraud"] else "honest"]
+            row[level] = row.get(level, 0) + 1
+    print(f"credit: {len(opened)} findings upheld in {upheld:.1f} s; levels of merchants and couriers:")
+    print("| truth | A | B | C | D | goal |")
+    print("|---|---|---|---|---|---|")
+    for kind, goal in (("fraudster", "all at C or D"), ("honest", ">= 95% at A or B")):
+        row = table_rows[kind]
+        total = sum(row.values()) or 1
+        good = sum(row.get(x, 0) for x in (("C", "D") if kind == "fraudster" else ("A", "B"))) / total
+        print(f"| {kind} | " + " | ".join(str(row.get(x, 0)) for x in "ABCD") + f" | {goal}: {good:.1%} |")
 
 
 def overhead(args: argparse.Namespace, tmp: str) -> None:

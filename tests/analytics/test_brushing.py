@@ -78,6 +78,16 @@ def test_long_routes_with_late_recorded_transit_scans_are_no_finding(scene):
     assert scene.findings("brushing") == []
 
 
+def test_a_courier_skipping_scans_for_every_shop_answers_for_it_not_the_shops(scene):
+    courier = scene.courier("lazy")
+    for name in ("shop", "other"):
+        shop = scene.merchant(name)
+        for i in range(4):
+            _, parcel = order(scene, shop, courier, minutes=100 * i)
+            scene.deliver(courier, parcel, "440106", minutes=100 * i + 600)
+    assert scene.findings("brushing") == []
+
+
 def cycle(scene: Scene, shop, courier, item: str, *, minutes: float, relist: bool = True) -> None:  # noqa: ANN001
     scene.sell(shop, item, courier, minutes=minutes)
     parcel = scene.ship(shop, courier, [item], minutes=minutes + 30, weight_g=600)

@@ -6,12 +6,13 @@ merchant whose sales are faked. Each signal is a pattern over many orders,
 never one order: honest shoppers buy from many shops (over weeks, not in a
 day), honest returns are one-off and honest promotions bring buyers who shop
 elsewhere too. The functions that find the orders (`person_bursts`,
-`fake_legs`, `cycling_items`, `new_buyer_bursts`) are public so that
-`fake_review` can ask which of a merchant's orders are brushed.
+`fake_legs`, `cycling_items`, `new_buyer_bursts`) are public, and `Marks`
+answers which of a merchant's items they mark, for `fake_review`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -22,6 +23,7 @@ from suyuan.analytics.windows import bursts, distinct_bursts, prefix
 from suyuan.codes.provinces import distance_km
 from suyuan.config import Settings
 
+UNTRACKED = "delivered far away with no transit scan"
 NAMED = 20  # at most this many orders are named in one finding's evidence (the count says how many in all)
 
 
@@ -63,6 +65,8 @@ def orders_of(facts: Facts, person: str) -> list[Order]:
 
 def person_bursts(facts: Facts, person: str, settings: Settings) -> list[list[Order]]:
     """Windows in which one person received orders from many shops."""
+    if len(facts.by_person.get(person, ())) < settings.analytics_brush_min_orders:
+        return []  # each order is at least one event of theirs
     orders = orders_of(facts, person)
     if len(orders) < settings.analytics_brush_min_orders:
         return []
@@ -111,36 +115,85 @@ def shipments(facts: Facts, merchant: str) -> list[str]:
     return [k for k in dict.fromkeys(parcels + alone) if facts.events(k, "dispatch")]
 
 
+def _delivery(facts: Facts, key: str, dispatch: Ev) -> Ev | None:
+    return next((e for e in facts.by_key[key] if e.type == "deliver" and e.id > dispatch.id), None)
+
+
+def _untracked(facts: Facts, key: str, dispatch: Ev, deliver: Ev | None, settings: Settings) -> bool:
+    """Delivered far away with no transit scan between (by event time: late scans are recorded late)."""
+    if deliver is None:
+        return False
+    route = distance_km(dispatch.data.get("from_region"), deliver.data.get("region"))
+    if route is None or route < settings.analytics_fake_leg_min_km:
+        return False
+    return not any(e.type == "transit" and dispatch.time <= e.time <= deliver.time for e in facts.by_key[key])
+
+
+class CourierLegs:
+    """Per courier, its shipments and untracked legs by merchant, counted once per courier and run.
+
+    A courier that skips the scans of other merchants' parcels as often answers
+    for its own legs (`fake_logistics`); a merchant answers for those only when
+    they are its own pattern.
+    """
+
+    def __init__(self, facts: Facts, settings: Settings) -> None:
+        self.facts, self.settings = facts, settings
+        self._counted: dict[str, tuple[Counter, Counter]] = {}
+
+    def fakes_for_others(self, courier: str | None, merchant: str) -> bool:
+        if courier is None:
+            return False
+        total, fake = self._count(courier)
+        others, faked = sum(total.values()) - total[merchant], sum(fake.values()) - fake[merchant]
+        return faked >= self.settings.analytics_fake_leg_min and faked >= others * self.settings.analytics_fake_leg_share
+
+    def _count(self, courier: str) -> tuple[Counter, Counter]:
+        if courier not in self._counted:
+            total, fake = Counter(), Counter()
+            for d in self.facts.by_actor.get(courier, ()):
+                if d.type == "dispatch":
+                    merchant = self.facts.merchant_of(d.key)
+                    total[merchant] += 1
+                    fake[merchant] += _untracked(self.facts, d.key, d, _delivery(self.facts, d.key, d), self.settings)
+            self._counted[courier] = (total, fake)
+        return self._counted[courier]
+
+
 def _leg(facts: Facts, key: str, dispatch: Ev, light: set[str], settings: Settings) -> Leg | None:
-    evs = facts.by_key[key]
-    deliver = next((e for e in evs if e.type == "deliver" and e.id > dispatch.id), None)
+    deliver = _delivery(facts, key, dispatch)
     if f"{key}@{dispatch.hash}" in light:
         return Leg(key, dispatch, deliver, "declared far below the goods' net weight")
     if deliver is None:
         return None
     if key in facts.packings and not facts.inside(key, deliver):
         return Leg(key, dispatch, deliver, "delivered with nothing packed in it")
-    route = distance_km(dispatch.data.get("from_region"), deliver.data.get("region"))
-    scanned = any(e.type == "transit" and dispatch.time <= e.time <= deliver.time for e in evs)
-    if route is not None and route >= settings.analytics_fake_leg_min_km and not scanned:
-        return Leg(key, dispatch, deliver, "delivered far away with no transit scan")
+    if _untracked(facts, key, dispatch, deliver, settings):
+        return Leg(key, dispatch, deliver, UNTRACKED)
     return None
 
 
-def fake_legs(facts: Facts, merchant: str, settings: Settings) -> tuple[list[Leg], int]:
-    """A merchant's shipments with an empty or faked courier leg, and how many shipments it has."""
+def fake_legs(facts: Facts, merchant: str, settings: Settings,
+              couriers: CourierLegs | None = None) -> tuple[list[Leg], int]:
+    """A merchant's shipments with an empty or faked courier leg, and how many shipments it has.
+
+    Untracked legs of a courier that leaves other merchants' parcels as untracked are not counted.
+    """
+    couriers = couriers or CourierLegs(facts, settings)
     keys = shipments(facts, merchant)
     light = {c.anchor for c in weight_below_net(facts, Dirty(keys=set(keys)), settings)}
     legs = [leg for key in keys for d in facts.events(key, "dispatch")
             if (leg := _leg(facts, key, d, light, settings)) is not None]
+    legs = [leg for leg in legs if leg.why != UNTRACKED or not couriers.fakes_for_others(leg.dispatch.actor, merchant)]
     return sorted(legs, key=lambda leg: leg.dispatch.id), len(keys)
 
 
 @detector("brushing", "fake_courier_leg")
 def fake_courier_leg(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Several of a merchant's shipments, and a share of them, went with an empty or faked courier leg."""
+    couriers = CourierLegs(facts, settings)
     for shop in merchants(facts, dirty):
-        legs, total = fake_legs(facts, shop, settings)
+        legs, total = fake_legs(facts, shop, settings, couriers)
         if len(legs) < settings.analytics_fake_leg_min or len(legs) < total * settings.analytics_fake_leg_share:
             continue
         named = legs[:NAMED]
@@ -241,17 +294,34 @@ def burst_from_new_buyers(facts: Facts, dirty: Dirty, settings: Settings) -> Ite
                 f"(entries {short(evidence)}).", anchor=f"{shop}@{burst[0].hash}")
 
 
-def brushed_items(facts: Facts, merchant: str, settings: Settings) -> set[str]:
-    """The merchant's items in orders any brushing signal marks (for `fake_review.five_star_brushing`)."""
-    items: set[str] = set()
-    people = {s.data.get("buyer") for s in facts.sales_by_seller.get(merchant, ())}
-    people |= {d.data.get("recipient") for k in shipments(facts, merchant) for d in facts.events(k, "dispatch")}
-    for person in sorted(p for p in people if p):
-        for burst in person_bursts(facts, person, settings):
-            items.update(i for o in burst if o.merchant == merchant for i in o.items)
-    legs, _ = fake_legs(facts, merchant, settings)
-    for leg in legs:
-        items.update(facts.inside(leg.key, leg.dispatch) or [leg.key])
-    items.update(k for k, _ in cycling_items(facts, merchant, settings))
-    items.update(s.key for burst in new_buyer_bursts(facts, merchant, settings) for s in burst)
-    return items
+class Marks:
+    """Which of a merchant's items are in orders a brushing signal marks (for `fake_review.five_star_brushing`).
+
+    One per detector run: a person's bursts and a courier's legs are worked out once, however many
+    merchants ask.
+    """
+
+    def __init__(self, facts: Facts, settings: Settings) -> None:
+        self.facts, self.settings = facts, settings
+        self.couriers = CourierLegs(facts, settings)
+        self._bursts: dict[str, list[list[Order]]] = {}
+
+    def _person(self, person: str) -> list[list[Order]]:
+        if person not in self._bursts:
+            self._bursts[person] = person_bursts(self.facts, person, self.settings)
+        return self._bursts[person]
+
+    def items(self, merchant: str) -> set[str]:
+        facts, settings = self.facts, self.settings
+        items: set[str] = set()
+        people = {s.data.get("buyer") for s in facts.sales_by_seller.get(merchant, ())}
+        people |= {d.data.get("recipient") for k in shipments(facts, merchant) for d in facts.events(k, "dispatch")}
+        for person in sorted(p for p in people if p):
+            for burst in self._person(person):
+                items.update(i for o in burst if o.merchant == merchant for i in o.items)
+        legs, _ = fake_legs(facts, merchant, settings, self.couriers)
+        for leg in legs:
+            items.update(facts.inside(leg.key, leg.dispatch) or [leg.key])
+        items.update(k for k, _ in cycling_items(facts, merchant, settings))
+        items.update(s.key for burst in new_buyer_bursts(facts, merchant, settings) for s in burst)
+        return items

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from suyuan.analytics.candidates import Candidate, clamp, detector, short
-from suyuan.analytics.detectors.brushing import brushed_items
+from suyuan.analytics.detectors.brushing import Marks
 from suyuan.analytics.facts import Dirty, Ev, Facts
 from suyuan.analytics.windows import bursts, distinct_bursts, prefix
 from suyuan.config import Settings
@@ -130,12 +130,12 @@ def reviews_right_after_delivery(facts: Facts, dirty: Dirty, settings: Settings)
 @detector("fake_review", "five_star_brushing")
 def five_star_brushing(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Five-star reviews through the review tokens of orders the brushing signals mark."""
-    least = settings.analytics_review_brushed_min
+    least, marks = settings.analytics_review_brushed_min, Marks(facts, settings)
     for shop in reviewed(facts, dirty):
         five = [r for r in reviews(facts, shop) if r.data.get("rating") == 5]
         if len(five) < least:
             continue
-        brushed = brushed_items(facts, shop, settings)
+        brushed = marks.items(shop)
         hits = sorted((r for r in five if r.key in brushed), key=lambda r: r.id)
         if len(hits) < least:
             continue

@@ -52,6 +52,15 @@ def test_ten_five_star_reviews_within_two_hours_are_a_burst(scene):
     assert "10 reviews" in found.detail and "10 of them" in found.detail
 
 
+def test_five_star_reviews_at_length_from_recipients_of_no_other_order_are_a_burst(scene):
+    shop, courier = scene.merchant(), scene.courier()
+    goods = [delivered(scene, shop, courier, 1, minutes=5 * k, recipient=scene.person(courier))[0] for k in range(10)]
+    for k, (item, token, _) in enumerate(goods):
+        scene.review(token, item, 5, minutes=3 * DAY + 10 * k, text=LONG)
+    (found,) = scene.findings("fake_review")
+    assert (found.reason, found.subject_party, len(found.evidence)) == ("review_burst", shop.id, 10)
+
+
 def test_a_promotion_s_reviews_spread_out_or_written_at_length_are_no_burst(scene):
     shop, other, courier = scene.merchant(), scene.merchant("other"), scene.courier()
     for k, (item, token, _) in enumerate(delivered(scene, shop, courier, 10, minutes=0)):

@@ -238,7 +238,7 @@ def sell_return_cycles(facts: Facts, dirty: Dirty, settings: Settings) -> Iterat
         if not cycling or returns < settings.analytics_cycle_min_cycles:
             continue
         named = cycling[: NAMED // 2]
-        evidence = _evidence(e for _, trail in named for e in trail)
+        evidence = _evidence(e for _, trail in named for e in trail)[:2 * NAMED]  # detail holds 1000 characters
         yield Candidate(
             "brushing", "sell_return_cycles", clamp(400 + 60 * returns), shop, tuple(k for k, _ in named),
             evidence, f"{len(cycling)} item(s) of this shop were sold and returned {returns} times in all, "

@@ -25,6 +25,7 @@ from suyuan.errors import InputError
 from suyuan.trace.goods.registry import key_ref
 
 LONGEST_KM = 4000  # farther than any two province capitals: bounds how far back a sighting is compared
+NAMED = 20  # at most this many courier scans are named in one finding (its detail holds 1000 characters)
 SCAN_REGION = {"dispatch": "from_region", "transit": "region", "deliver": "region"}
 
 
@@ -96,7 +97,7 @@ def distant_regions(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[
         if not pairs:
             continue
         scans = sorted({s.ev.id: s.ev for a, b, _ in pairs for s in (a, b) if s.ev}.values(), key=lambda e: e.id)
-        evidence = tuple(dict.fromkeys([facts.items[key].entry, *(e.hash for e in scans)]))
+        evidence = tuple(dict.fromkeys([facts.items[key].entry, *(e.hash for e in scans[:NAMED])]))
         a, b, km = max(pairs, key=lambda p: p[2])
         yield Candidate(
             "cloned_code", "distant_regions", clamp(600 + 100 * len(pairs)), None, (key,), evidence,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from suyuan.analytics.candidates import Candidate, clamp, detector, short
-from suyuan.analytics.detectors.brushing import Marks
+from suyuan.analytics.detectors.brushing import Marks, orders_of
 from suyuan.analytics.facts import Dirty, Ev, Facts
 from suyuan.analytics.windows import bursts, distinct_bursts, prefix
 from suyuan.config import Settings
@@ -58,27 +58,38 @@ def _keys(evs: Iterable[Ev]) -> tuple[str, ...]:
 # --- review_burst -------------------------------------------------------------------------
 
 
-def _new_recipient(facts: Facts, review: Ev) -> bool:
-    person = recipient_of(facts, delivery_of(facts, review))
-    return person is not None and len({e.key for e in facts.by_person.get(person, ())}) <= 1
+class Newcomers:
+    """Whether a review's recipient had no other order (`brushing.orders_of`), each person worked out once."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self._new: dict[str, bool] = {}
+
+    def __call__(self, review: Ev) -> bool:
+        person = recipient_of(self.facts, delivery_of(self.facts, review))
+        if person is None:
+            return False
+        if person not in self._new:
+            self._new[person] = len(orders_of(self.facts, person)) <= 1
+        return self._new[person]
 
 
-def _suspicious(facts: Facts, review: Ev, settings: Settings) -> bool:
-    """Five stars and a few words, or from a recipient of no other delivery: what a paid review looks like."""
+def _suspicious(review: Ev, newcomer: Newcomers, settings: Settings) -> bool:
+    """Five stars and a few words, or from a recipient of no other order: what a paid review looks like."""
     text = str(review.data.get("text") or "")
     five = review.data.get("rating") == 5
-    return five and (len(text) <= settings.analytics_review_short_text or _new_recipient(facts, review))
+    return five and (len(text) <= settings.analytics_review_short_text or newcomer(review))
 
 
 @detector("fake_review", "review_burst")
 def review_burst(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
     """Many reviews of one merchant within hours, most of them five-star and short or from new recipients."""
-    minutes = settings.analytics_review_burst_minutes
+    minutes, newcomer = settings.analytics_review_burst_minutes, Newcomers(facts)
     for shop in reviewed(facts, dirty):
         evs = reviews(facts, shop)
         if len(evs) < settings.analytics_review_burst_min:
             continue
-        flags = [_suspicious(facts, r, settings) for r in evs]
+        flags = [_suspicious(r, newcomer, settings) for r in evs]
         counts = prefix(flags)
 
         def ok(i: int, j: int) -> bool:

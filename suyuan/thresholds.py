@@ -63,8 +63,9 @@ class Thresholds(BaseSettings):
         description="brushing/sell_return_cycles: an item sold, delivered and returned this many times cycles.",
     )
     analytics_cycle_min_cycles: int = Field(
-        default=4, ge=1,
-        description="brushing/sell_return_cycles: a merchant's returns of cycling items (all of them counted).",
+        default=3, ge=1,
+        description="brushing/sell_return_cycles: a merchant's repeat returns (each cycling item's returns after "
+        "its first), summed over its items.",
     )
     analytics_burst_window_minutes: int = Field(
         default=360, gt=0,

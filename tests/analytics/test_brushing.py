@@ -102,13 +102,13 @@ def test_items_sold_and_returned_again_and_again_are_cycles(scene):
     code = scene.product()
     scene.batch(code)
     items = scene.items(code, "L1", shop, 2)
-    for n in range(2):
+    for n in range(3):
         for k, item in enumerate(items):
             cycle(scene, shop, courier, item, minutes=n * 600 + k * 10)
     (found,) = scene.findings("brushing")
     assert (found.reason, found.subject_party) == ("sell_return_cycles", shop.id)
-    assert found.subject_keys == items and "returned 4 times" in found.detail
-    assert len(found.evidence) == 8
+    assert found.subject_keys == items and "returned 6 times" in found.detail
+    assert len(found.evidence) == 12
     assert_evidence(scene, found)
 
 
@@ -117,9 +117,9 @@ def test_one_off_returns_are_no_finding(scene):
     code = scene.product()
     scene.batch(code)
     items = scene.items(code, "L1", shop, 3)
-    cycle(scene, shop, courier, items[0], minutes=0)
-    cycle(scene, shop, courier, items[0], minutes=600)  # one item twice: rare, but one is not a pattern
-    cycle(scene, shop, courier, items[1], minutes=20, relist=False)
+    for k in range(2):  # two items returned twice: rare, but not yet a pattern
+        cycle(scene, shop, courier, items[k], minutes=20 * k)
+        cycle(scene, shop, courier, items[k], minutes=600 + 20 * k, relist=False)
     cycle(scene, shop, courier, items[2], minutes=40, relist=False)
     assert scene.findings("brushing") == []
 
@@ -134,6 +134,20 @@ def test_a_burst_of_sales_to_buyers_seen_nowhere_else(scene):
     assert (found.reason, found.subject_party) == ("burst_from_new_buyers", shop.id)
     assert found.subject_keys == items and list(found.evidence) == sales and "8 sales" in found.detail
     assert_evidence(scene, found)
+
+
+def test_a_burst_found_early_is_refreshed_in_place_as_it_grows(scene):
+    shop, courier = scene.merchant(), scene.courier()
+    code = scene.product()
+    scene.batch(code)
+    items = scene.items(code, "L1", shop, 10)
+    for i, item in enumerate(items[:8]):
+        scene.sell(shop, item, courier, minutes=10 * i, buyer=scene.person(shop))
+    (first,) = scene.findings("brushing")
+    for i, item in enumerate(items[8:]):
+        scene.sell(shop, item, courier, minutes=100 + 10 * i, buyer=scene.person(shop))
+    (grown,) = scene.findings("brushing")
+    assert grown.id == first.id and grown.subject_keys == items and len(grown.evidence) == 10
 
 
 def test_a_promotion_to_buyers_who_shop_elsewhere_or_spread_over_days_is_no_finding(scene):

@@ -231,12 +231,12 @@ def cycling_items(facts: Facts, merchant: str, settings: Settings) -> list[tuple
 
 @detector("brushing", "sell_return_cycles")
 def sell_return_cycles(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
-    """The same items sold, delivered and returned repeatedly: returns of cycling items over the minimum."""
+    """The same items sold, delivered and returned repeatedly: repeat returns of cycling items over the minimum."""
     for shop in merchants(facts, dirty):
         cycling = cycling_items(facts, shop, settings)
         returns = sum(1 for _, trail in cycling for e in trail if e.type == "return")
-        if not cycling or returns < settings.analytics_cycle_min_cycles:
-            continue
+        if not cycling or returns - len(cycling) < settings.analytics_cycle_min_cycles:
+            continue  # an honest return now and then, even of one item twice, is not a cycle
         named = cycling[: NAMED // 2]
         evidence = _evidence(e for _, trail in named for e in trail)[:2 * NAMED]  # detail holds 1000 characters
         yield Candidate(

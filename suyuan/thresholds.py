@@ -121,12 +121,12 @@ class Thresholds(BaseSettings):
 
     # --- cloned_code ---
     analytics_clone_speed_kmh: float = Field(
-        default=600, gt=0,
+        default=800, gt=0,
         description="cloned_code/distant_regions: the fastest plausible travel between province capitals "
         "(a flight), beside analytics_clone_overhead_minutes.",
     )
     analytics_clone_overhead_minutes: int = Field(
-        default=90, ge=0,
+        default=60, ge=0,
         description="cloned_code/distant_regions: time any trip between provinces takes on top of the distance.",
     )
     analytics_clone_min_km: float = Field(

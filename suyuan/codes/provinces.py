@@ -40,5 +40,7 @@ def distance_km(a: str | None, b: str | None) -> float | None:
     if pa == pb:
         return 0.0
     (lat1, lon1), (lat2, lon2) = CAPITALS[pa], CAPITALS[pb]
-    h = sin(radians(lat2 - lat1) / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(radians(lon2 - lon1) / 2) ** 2
+    # The haversine formula.
+    h = sin(radians(lat2 - lat1) / 2) ** 2 \
+        + cos(radians(lat1)) * cos(radians(lat2)) * sin(radians(lon2 - lon1) / 2) ** 2
     return 2 * EARTH_KM * asin(sqrt(h))

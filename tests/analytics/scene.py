@@ -164,7 +164,8 @@ class Scene:
         """Whether a hash (hex) is a ledger entry's."""
         entries = Entry.__table__
         with self.engine.connect() as conn:
-            return conn.execute(select(entries.c.id).where(entries.c.hash == bytes.fromhex(hex_hash))).first() is not None
+            row = conn.execute(select(entries.c.id).where(entries.c.hash == bytes.fromhex(hex_hash))).first()
+        return row is not None
 
     def check(self, key: str, region: str | None, *, minutes: float, checker: str) -> None:
         """A consumer check of `key` on the scan page (the scan log), at `minutes`."""

@@ -146,7 +146,8 @@ class CourierLegs:
             return False
         total, fake = self._count(courier)
         others, faked = sum(total.values()) - total[merchant], sum(fake.values()) - fake[merchant]
-        return faked >= self.settings.analytics_fake_leg_min and faked >= others * self.settings.analytics_fake_leg_share
+        least, share = self.settings.analytics_fake_leg_min, self.settings.analytics_fake_leg_share
+        return faked >= least and faked >= others * share
 
     def _count(self, courier: str) -> tuple[Counter, Counter]:
         if courier not in self._counted:

@@ -122,7 +122,7 @@ def reviews_right_after_delivery(facts: Facts, dirty: Dirty, settings: Settings)
             d = delivery_of(facts, r)
             if d is not None and 0 <= (r.time - d.time).total_seconds() <= limit:
                 fast.append((d, r))
-        if len(fast) < settings.analytics_review_fast_min or len(fast) < len(evs) * settings.analytics_review_fast_share:
+        if len(fast) < max(settings.analytics_review_fast_min, len(evs) * settings.analytics_review_fast_share):
             continue
         fast.sort(key=lambda dr: dr[1].id)
         named = fast[: NAMED // 2]
@@ -199,7 +199,8 @@ def one_reviewer_many_shops(facts: Facts, dirty: Dirty, settings: Settings) -> I
                 mine = [r for r, s in zip(evs[i:j], shops_of[i:j]) if s == shop]
                 evidence = _evidence(mine[:NAMED])
                 yield Candidate(
-                    "fake_review", "one_reviewer_many_shops", clamp(500 + 80 * (len(shops) - settings.analytics_reviewer_min_shops) + 40 * len(mine)), shop,
+                    "fake_review", "one_reviewer_many_shops",
+                    clamp(500 + 80 * (len(shops) - settings.analytics_reviewer_min_shops) + 40 * len(mine)), shop,
                     _keys(mine[:NAMED]), evidence,
                     f"one recipient ({person[:24]}...) reviewed {len(shops)} shops within {minutes} minutes, "
                     f"this one {len(mine)} time(s) (entries {short(evidence)}).",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from suyuan.analytics import Analyzer
+
 from tests.analytics.scene import Scene
 
 DAY = 1440
@@ -127,3 +129,18 @@ def test_a_shopper_reviewing_five_shops_over_a_week_is_no_finding(scene):
                                        recipient=person)
         scene.review(token, item, 5, minutes=at + 120, text=LONG)
     assert scene.findings("fake_review") == []
+
+
+def test_the_incremental_analyzer_refreshes_a_burst_in_place(scene):
+    shop, courier = scene.merchant(), scene.courier()
+    goods = delivered(scene, shop, courier, 12, minutes=0)
+    analyzer = Analyzer(scene.engine, scene.settings, ["fake_review"])
+    for k, (item, token, _) in enumerate(goods[:10]):
+        scene.review(token, item, 5, minutes=3 * DAY + 10 * k, text="好评")
+    assert analyzer.step().stored.created == 1
+    for k, (item, token, _) in enumerate(goods[10:]):
+        scene.review(token, item, 5, minutes=3 * DAY + 100 + 10 * k, text="好评")
+    report = analyzer.step()
+    assert (report.stored.created, report.stored.updated) == (0, 1)
+    (found,) = scene.findings("fake_review")
+    assert found.subject_keys == [g[0] for g in goods] and len(found.evidence) == 12

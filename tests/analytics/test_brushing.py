@@ -162,3 +162,12 @@ def test_a_promotion_to_buyers_who_shop_elsewhere_or_spread_over_days_is_no_find
     for i, item in enumerate(items[8:]):
         scene.sell(shop, item, courier, minutes=DAY * (i + 1) / 2, buyer=scene.person(shop))
     assert scene.findings("brushing") == []
+
+
+def test_underweight_parcels_are_fake_legs(scene):
+    shop, courier = scene.merchant(), scene.courier()
+    parcels = [order(scene, shop, courier, minutes=100 * i, weight_g=20)[1] for i in range(3)]
+    (found,) = scene.findings("brushing")
+    assert (found.reason, found.subject_party, found.subject_keys) == ("fake_courier_leg", shop.id, parcels)
+    assert "net weight" in found.detail and len(found.evidence) == 3
+    assert_evidence(scene, found)

@@ -41,7 +41,7 @@ def _evidence(evs: Iterable[Ev]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Order:
-    """One order to a person: a sale naming them as buyer, or a shipment naming them as recipient."""
+    """One order to a person: a sale naming them as buyer, or a shipment (dispatch, delivery) naming them."""
 
     ev: Ev
     merchant: str | None
@@ -53,8 +53,8 @@ def orders_of(facts: Facts, person: str) -> list[Order]:
     seen: set[str] = set()
     out = []
     for ev in sorted(facts.by_person.get(person, ()), key=lambda e: (e.time, e.id)):
-        if ev.type not in ("sell", "dispatch"):
-            continue
+        if ev.type not in ("sell", "dispatch", "deliver"):
+            continue  # transit scans name nobody new
         items = (ev.key,) if ev.type == "sell" else tuple(facts.inside(ev.key, ev)) or (ev.key,)
         if seen.intersection(items):
             continue
@@ -163,7 +163,7 @@ class CourierLegs:
 
 def _leg(facts: Facts, key: str, dispatch: Ev, light: set[str], settings: Settings) -> Leg | None:
     deliver = _delivery(facts, key, dispatch)
-    if f"{key}@{dispatch.hash}" in light:
+    if dispatch.hash in light:
         return Leg(key, dispatch, deliver, "declared far below the goods' net weight")
     if deliver is None:
         return None
@@ -182,7 +182,8 @@ def fake_legs(facts: Facts, merchant: str, settings: Settings,
     """
     couriers = couriers or CourierLegs(facts, settings)
     keys = shipments(facts, merchant)
-    light = {c.anchor for c in weight_below_net(facts, Dirty(keys=set(keys)), settings)}
+    # The dispatches empty_parcel finds underweight (its evidence names each dispatch entry).
+    light = {h for c in weight_below_net(facts, Dirty(keys=set(keys)), settings) for h in c.evidence}
     legs = [leg for key in keys for d in facts.events(key, "dispatch")
             if (leg := _leg(facts, key, d, light, settings)) is not None]
     legs = [leg for leg in legs if leg.why != UNTRACKED or not couriers.fakes_for_others(leg.dispatch.actor, merchant)]

@@ -12,8 +12,9 @@ connecting peer's, or, when that peer is one of `SUYUAN_TRUSTED_PROXIES`, the
 right-most X-Forwarded-For hop that is not a trusted proxy
 (`suyuan.api.deps.client_address`). An unregistered or malformed code gets a
 red warning page (404, 400), never a server error; a check of an unregistered
-serial under a registered GTIN is logged as well (a possible made-up code). Reviews and complaints
-posted from the page are `suyuan.api.routes.feedback`.
+serial under a registered GTIN is logged as well (a possible made-up code, for
+`suyuan.analytics`). Reviews and complaints posted from the page are
+`suyuan.api.routes.feedback`.
 """
 
 from __future__ import annotations

@@ -123,15 +123,11 @@ class Thresholds(BaseSettings):
         default=180, gt=0, description="fake_review/review_burst: the window of a burst of reviews."
     )
     analytics_review_burst_min: int = Field(
-        default=10, ge=2, description="fake_review/review_burst: reviews of one merchant within the window."
+        default=6, ge=2, description="fake_review/review_burst: reviews of one merchant within the window."
     )
     analytics_review_burst_share: float = Field(
-        default=0.7, gt=0, le=1,
-        description="fake_review/review_burst: ...of which at least this share are five-star with short text "
-        "or from a recipient with no other delivery.",
-    )
-    analytics_review_short_text: int = Field(
-        default=10, ge=0, description="fake_review: a review text of at most this many characters is short."
+        default=0.9, gt=0, le=1,
+        description="fake_review/review_burst: ...of which at least this share are five-star.",
     )
     analytics_review_fast_minutes: int = Field(
         default=10, gt=0,
@@ -153,7 +149,7 @@ class Thresholds(BaseSettings):
         description="fake_review/one_reviewer_many_shops: the window in which one recipient's reviews are counted.",
     )
     analytics_reviewer_min_shops: int = Field(
-        default=5, ge=2,
+        default=3, ge=2,
         description="fake_review/one_reviewer_many_shops: distinct shops one recipient reviews within the window.",
     )
 

@@ -132,9 +132,9 @@ def _untracked(facts: Facts, key: str, dispatch: Ev, deliver: Ev | None, setting
 class CourierLegs:
     """Per courier, its shipments and untracked legs by merchant, counted once per courier and run.
 
-    A courier that skips the scans of other merchants' parcels as often answers
-    for its own legs (`fake_logistics`); a merchant answers for those only when
-    they are its own pattern.
+    A courier that skips the scans of other merchants' parcels answers for its
+    legs (`fake_logistics`); a merchant answers for those only when they are
+    its own pattern.
     """
 
     def __init__(self, facts: Facts, settings: Settings) -> None:
@@ -144,10 +144,11 @@ class CourierLegs:
     def fakes_for_others(self, courier: str | None, merchant: str) -> bool:
         if courier is None:
             return False
+        # Any untracked leg of another merchant's puts the courier in question (fake_logistics judges it):
+        # a merchant cannot make a courier skip its scans, so only a courier that tracks everyone else's
+        # parcels leaves the merchant to answer for its own untracked ones.
         total, fake = self._count(courier)
-        others, faked = sum(total.values()) - total[merchant], sum(fake.values()) - fake[merchant]
-        least, share = self.settings.analytics_fake_leg_min, self.settings.analytics_fake_leg_share
-        return faked >= least and faked >= others * share
+        return sum(fake.values()) - fake[merchant] >= 1
 
     def _count(self, courier: str) -> tuple[Counter, Counter]:
         if courier not in self._counted:
@@ -256,8 +257,23 @@ def _only_here(facts: Facts, buyer: str, merchant: str, settings: Settings) -> b
     evs = facts.by_person.get(buyer, ())
     if any((e.actor if e.type == "sell" else facts.merchant_of(e.key)) != merchant for e in evs):
         return False
-    times = [e.time for e in evs if e.type == "sell"]
+    times = [e.time for e in evs if e.type in ("sell", "dispatch")] or [e.time for e in evs]
     return (max(times) - min(times)).total_seconds() <= settings.analytics_burst_window_minutes * 60
+
+
+def _recipients(facts: Facts, sale: Ev) -> set[str]:
+    """Who the sold item was shipped to: the recipients named by dispatches of it, or of parcels it was in."""
+    keys = [sale.key, *facts.parcels_of.get(sale.key, ())]
+    return {d.data["recipient"] for k in keys for d in facts.events(k, "dispatch")
+            if d.data.get("recipient") and d.id > sale.id}
+
+
+def _new_buyer(facts: Facts, sale: Ev, merchant: str, settings: Settings) -> bool:
+    """A buyer with no other activity: neither the buyer's commitment nor the parcel's recipient is seen
+    with anyone else (a shopper new to one shop is often known to the courier from other orders)."""
+    buyer = sale.data.get("buyer")
+    return bool(buyer) and all(_only_here(facts, person, merchant, settings)
+                               for person in (buyer, *_recipients(facts, sale)))
 
 
 def new_buyer_bursts(facts: Facts, merchant: str, settings: Settings) -> list[list[Ev]]:
@@ -265,13 +281,7 @@ def new_buyer_bursts(facts: Facts, merchant: str, settings: Settings) -> list[li
     sales = sorted(facts.sales_by_seller.get(merchant, ()), key=lambda e: (e.time, e.id))
     if len(sales) < settings.analytics_burst_min_sales:
         return []
-    cache: dict[str, bool] = {}
-    fresh = []
-    for s in sales:
-        buyer = s.data.get("buyer")
-        if buyer and buyer not in cache:
-            cache[buyer] = _only_here(facts, buyer, merchant, settings)
-        fresh.append(bool(buyer) and cache[buyer])
+    fresh = [_new_buyer(facts, s, merchant, settings) for s in sales]
     counts = prefix(fresh)
 
     def ok(i: int, j: int) -> bool:

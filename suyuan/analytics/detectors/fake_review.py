@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from suyuan.analytics.candidates import Candidate, clamp, detector, short
-from suyuan.analytics.detectors.brushing import Marks, orders_of
+from suyuan.analytics.detectors.brushing import Marks
 from suyuan.analytics.facts import Dirty, Ev, Facts
 from suyuan.analytics.windows import bursts, distinct_bursts, prefix
 from suyuan.config import Settings
@@ -58,38 +58,24 @@ def _keys(evs: Iterable[Ev]) -> tuple[str, ...]:
 # --- review_burst -------------------------------------------------------------------------
 
 
-class Newcomers:
-    """Whether a review's recipient had no other order (`brushing.orders_of`), each person worked out once."""
+def _suspicious(review: Ev) -> bool:
+    """Five stars: in a burst of hours honest opinions vary (about 60% are five-star); paid ones do not.
 
-    def __init__(self, facts: Facts) -> None:
-        self.facts = facts
-        self._new: dict[str, bool] = {}
-
-    def __call__(self, review: Ev) -> bool:
-        person = recipient_of(self.facts, delivery_of(self.facts, review))
-        if person is None:
-            return False
-        if person not in self._new:
-            self._new[person] = len(orders_of(self.facts, person)) <= 1
-        return self._new[person]
-
-
-def _suspicious(review: Ev, newcomer: Newcomers, settings: Settings) -> bool:
-    """Five stars and a few words, or from a recipient of no other order: what a paid review looks like."""
-    text = str(review.data.get("text") or "")
-    five = review.data.get("rating") == 5
-    return five and (len(text) <= settings.analytics_review_short_text or newcomer(review))
+    Paid reviews copy real ones' words and come from real orders' tokens, so neither the text's length
+    nor the reviewer's history tells them apart; the rating within the burst does.
+    """
+    return review.data.get("rating") == 5
 
 
 @detector("fake_review", "review_burst")
 def review_burst(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Candidate]:
-    """Many reviews of one merchant within hours, most of them five-star and short or from new recipients."""
-    minutes, newcomer = settings.analytics_review_burst_minutes, Newcomers(facts)
+    """Many reviews of one merchant within hours, nearly all of them five-star."""
+    minutes = settings.analytics_review_burst_minutes
     for shop in reviewed(facts, dirty):
         evs = reviews(facts, shop)
         if len(evs) < settings.analytics_review_burst_min:
             continue
-        flags = [_suspicious(r, newcomer, settings) for r in evs]
+        flags = [_suspicious(r) for r in evs]
         counts = prefix(flags)
 
         def ok(i: int, j: int) -> bool:
@@ -102,8 +88,8 @@ def review_burst(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator[Can
             yield Candidate(
                 "fake_review", "review_burst", clamp(400 + 30 * len(burst) + 300 * n / len(burst)), shop,
                 _keys(burst[:NAMED]), evidence,
-                f"{len(burst)} reviews of this shop within {minutes} minutes, {n} of them five-star with short "
-                f"text or from new recipients (entries {short(evidence)}).", anchor=f"{shop}@{burst[0].hash}")
+                f"{len(burst)} reviews of this shop within {minutes} minutes, {n} of them five-star "
+                f"(entries {short(evidence)}).", anchor=f"{shop}@{burst[0].hash}")
 
 
 # --- reviews_right_after_delivery ---------------------------------------------------------

@@ -171,3 +171,23 @@ def test_underweight_parcels_are_fake_legs(scene):
     assert (found.reason, found.subject_party, found.subject_keys) == ("fake_courier_leg", shop.id, parcels)
     assert "net weight" in found.detail and len(found.evidence) == 3
     assert_evidence(scene, found)
+
+
+def test_parcels_the_other_empty_parcel_reasons_find_are_fake_legs_too(scene):
+    # Three waybills each on two parcels: the second parcel of each pair is an empty parcel, a fake order.
+    shop, courier = scene.merchant(), scene.courier()
+    seconds = []
+    for i in range(3):
+        for k in range(2):
+            code = scene.product(net_weight_g=500)
+            scene.batch(code, f"W{i}{k}")
+            (item,) = scene.items(code, f"W{i}{k}", shop)
+            scene.sell(shop, item, courier, minutes=300 * i + 60 * k)
+            parcel = scene.ship(shop, courier, [item], minutes=300 * i + 60 * k + 30, weight_g=600,
+                                waybill=f"WB-REUSED-{i}")
+            if k:
+                seconds.append(parcel)
+    found = [f for f in scene.findings("brushing") if f.reason == "fake_courier_leg"]
+    assert [(f.subject_party, sorted(f.subject_keys)) for f in found] == [(shop.id, sorted(seconds))]
+    assert "waybill_reused" in found[0].detail
+    assert_evidence(scene, found[0])

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from suyuan.analytics.candidates import Candidate, clamp, detector, short
+from suyuan.analytics.candidates import DETECTORS, Candidate, clamp, detector, short
 from suyuan.analytics.detectors.empty_parcel import weight_below_net
 from suyuan.analytics.facts import Dirty, Ev, Facts
 from suyuan.analytics.windows import bursts, distinct_bursts, prefix
@@ -188,7 +188,26 @@ def fake_legs(facts: Facts, merchant: str, settings: Settings,
     legs = [leg for key in keys for d in facts.events(key, "dispatch")
             if (leg := _leg(facts, key, d, light, settings)) is not None]
     legs = [leg for leg in legs if leg.why != UNTRACKED or not couriers.fakes_for_others(leg.dispatch.actor, merchant)]
+    legs += _other_empty_parcels(facts, merchant, {leg.key for leg in legs}, settings)
     return sorted(legs, key=lambda leg: leg.dispatch.id), len(keys)
+
+
+def _other_empty_parcels(facts: Facts, merchant: str, known: set[str], settings: Settings) -> list[Leg]:
+    """The merchant's shipments the other empty_parcel reasons find (an unsold item shipped, a waybill on
+    two parcels, a parcel shipped with nothing packed): an order shipped empty is a fake order too."""
+    mine = {e.key for e in facts.by_actor.get(merchant, ())}
+    dirty = Dirty(keys=mine)
+    legs = []
+    for d in DETECTORS:
+        if d.type != "empty_parcel" or d.reason == "weight_below_net":
+            continue
+        for c in d.run(facts, dirty, settings):
+            key = c.subject_keys[0] if c.subject_keys else None
+            first = facts.by_hash.get(c.evidence[0]) if c.evidence else None
+            if c.subject_party == merchant and key and key not in known and first is not None:
+                known.add(key)
+                legs.append(Leg(key, first, None, f"an empty parcel ({c.reason})"))
+    return legs
 
 
 @detector("brushing", "fake_courier_leg")

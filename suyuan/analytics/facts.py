@@ -131,7 +131,7 @@ class Facts:
         self.checks: dict[str, list[Check]] = defaultdict(list)
         self.gtins_registered: set[str] = set()
         self.count = 0
-        # Indexes of the empty_parcel, fake_logistics and unsafe_goods detectors (fed by `_INDEXED` below).
+        # For the empty_parcel, fake_logistics and unsafe_goods detectors.
         self.waybills: dict[str, list[Ev]] = defaultdict(list)  # waybill -> the dispatches naming it
         self.parcels_of: dict[str, list[str]] = defaultdict(list)  # item key -> every parcel it was packed in
         self.items_by_batch: dict[str, list[str]] = defaultdict(list)  # batch key -> its items' keys
@@ -184,6 +184,8 @@ class Facts:
             lot = ref.lot or d.get("lot")
             batch_key = ref.batch_key or (make_key(gtin=ref.gtin, lot=lot) if lot else None)
             self.items[ev.key] = Item(ev.key, ref.gtin, batch_key, ev.actor, d.get("seller"), ev.hash)
+            if batch_key:
+                self.items_by_batch[batch_key].append(ev.key)
             if d.get("seller"):
                 dirty.parties.add(d["seller"])
 
@@ -208,6 +210,8 @@ class Facts:
         for item in ev.data.get("items", ()):
             self.packings[ev.key].append(Packing(item, ev))
             self.parcel_of[item] = ev.key
+            if ev.key not in self.parcels_of[item]:
+                self.parcels_of[item].append(ev.key)
             dirty.keys.add(item)
 
     def _unpack(self, ev: Ev, dirty: Dirty) -> None:
@@ -220,6 +224,8 @@ class Facts:
 
     def _moved(self, ev: Ev, dirty: Dirty) -> None:
         self._person(ev, ev.data.get("recipient"), dirty)
+        if ev.type == "dispatch" and ev.data.get("waybill"):
+            self.waybills[ev.data["waybill"]].append(ev)
         for item in self.inside(ev.key, ev):
             dirty.keys.add(item)
             seller = self.seller_of(item)
@@ -278,30 +284,3 @@ _HANDLERS = {
     "unpack": Facts._unpack, "dispatch": Facts._moved, "transit": Facts._moved, "deliver": Facts._moved,
     "return": Facts._returned, "review": Facts._review, "inspect": Facts._inspect,
 }
-
-
-# --- indexes of the empty_parcel, fake_logistics and unsafe_goods detectors --------------------------
-
-
-def _dispatch_indexed(facts: Facts, ev: Ev, dirty: Dirty) -> None:
-    facts._moved(ev, dirty)
-    if ev.data.get("waybill"):
-        facts.waybills[ev.data["waybill"]].append(ev)
-
-
-def _pack_indexed(facts: Facts, ev: Ev, dirty: Dirty) -> None:
-    facts._pack(ev, dirty)
-    for item in ev.data.get("items", ()):
-        if ev.key not in facts.parcels_of[item]:
-            facts.parcels_of[item].append(ev.key)
-
-
-def _register_indexed(facts: Facts, ev: Ev, dirty: Dirty) -> None:
-    facts._register(ev, dirty)
-    item = facts.items.get(ev.key)
-    if item is not None and item.entry == ev.hash and item.batch_key:
-        facts.items_by_batch[item.batch_key].append(ev.key)
-
-
-_INDEXED = {"dispatch": _dispatch_indexed, "pack": _pack_indexed, "register": _register_indexed}
-_HANDLERS.update(_INDEXED)

@@ -2,9 +2,11 @@
 
 Each shop keeps its own batches of a product (one lot per period: a few days
 for fresh seafood, a month otherwise), so a batch and the shop selling it
-name each other, as the truth of unsafe goods needs. Items are registered and
-listed a while before their sale, each on its own chain; returned items that
-the shop lists again wait in its pool for the next buyer.
+name each other, as the truth of unsafe goods needs. Items are registered in
+lots by the producer and listed at once by the shop a while before a sale
+needs them (`_lot`; what is left at the world's end is unsold stock);
+returned items that the shop lists again wait in its pool for the next
+buyer.
 """
 
 from __future__ import annotations
@@ -45,11 +47,12 @@ class Goods:
     batches: dict[tuple[int, str, int], Batch] = field(default_factory=dict)
     pool: dict[tuple[int, str], list[Stock]] = field(default_factory=dict)  # returned and listed again
     registered: set[str] = field(default_factory=set)
+    shelf: dict[str, list[Stock]] = field(default_factory=dict)  # batch key -> listed items, oldest first
 
     def register_products(self) -> None:
         tl = self.tl
         for n, p in enumerate(self.cast.products):
-            when = tl.start + timedelta(minutes=n)
+            when = tl.start + timedelta(seconds=n)
             tl.add(when, make_key(gtin=p.gtin), "register", when, self.cast.producers[p.producer],
                    {"name": p.name, "category": p.category, "net_weight_g": p.net_g})
 
@@ -91,16 +94,26 @@ class Goods:
                 (pool[0].batch.expiry is None or pool[0].batch.expiry >= sale.date() + timedelta(days=2)):
             return pool.pop(0)
         batch = batch or self.batch(m, p, sale)
-        tl = self.tl
-        earliest = batch.rec + timedelta(minutes=10)
-        stocked = max(earliest, sale - tl.hours(2, 96))
-        key = make_key(gtin=p.gtin, lot=batch.key.rsplit("/", 1)[1], serial=tl.serial())
-        self.registered.add(key)
-        tl.add(stocked, key, "register", stocked, self.cast.producers[p.producer], {"seller": m.party.id})
-        # Listed between its registration and the sale (just after registering, for a sale that soon).
+        shelf = self.shelf.setdefault(batch.key, [])
+        if not shelf or shelf[0].floor >= sale - timedelta(minutes=5):
+            shelf[:0] = self._lot(m, batch, sale)
+        return shelf.pop(0)
+
+    def _lot(self, m: Merchant, batch: Batch, sale: datetime) -> list[Stock]:
+        """A lot of new items for the shop: registered at once by the producer, listed at once by the shop,
+        before `sale` (a few for fresh seafood, more of goods that keep)."""
+        tl, p = self.tl, batch.product
+        size = tl.rng.randint(2, 6) if p.category == "aquatic" else tl.rng.randint(6, 20)
+        stocked = max(batch.rec + timedelta(minutes=10), sale - tl.hours(2, 48))
         listed = stocked + max((sale - stocked) * tl.rng.uniform(0.05, 0.6), timedelta(seconds=30))
-        tl.add(listed, key, "list", listed, m.party, {"price": f"{p.price}.00", "platform": "苏源优选"})
-        return Stock(key, batch, listed)
+        lot = batch.key.rsplit("/", 1)[1]
+        keys = [make_key(gtin=p.gtin, lot=lot, serial=tl.serial()) for _ in range(size)]
+        for key in keys:
+            self.registered.add(key)
+            tl.add(stocked, key, "register", stocked, self.cast.producers[p.producer], {"seller": m.party.id})
+        for key in keys:
+            tl.add(listed, key, "list", listed, m.party, {"price": f"{p.price}.00", "platform": "苏源优选"})
+        return [Stock(key, batch, listed) for key in keys]
 
     def relist(self, m: Merchant, stock: Stock, when: datetime) -> Stock | None:
         """A returned item listed again, to wait in the shop's pool (not once its batch is about to expire)."""

@@ -93,10 +93,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.world is not None and args.world < 100:
+        raise UsageError(f"--world: expected at least 100 orders, got {args.world}")
+    cmd_init(args)
+    if args.world is not None:
+        return _demo_world(args)
     from suyuan.demo.story import seed
 
-    cmd_init(args)
     seed(_settings(), out=sys.stdout)
+    return 0
+
+
+def _demo_world(args: argparse.Namespace) -> int:
+    """`suyuan demo --world N`: a synthetic world of N orders, its truth file in the data dir."""
+    from suyuan.demo.world import WorldParams, generate
+    from suyuan.runtime import open_ledger
+
+    settings = _settings()
+    ledger = open_ledger(settings)
+    path = settings.data_dir / "world-truth.json"
+    params = WorldParams.scaled(args.world, **({"seed": args.seed} if args.seed is not None else {}))
+
+    def progress(written: int, total: int, seconds: float) -> None:
+        rate = written / seconds if seconds else 0
+        print(f"\r  {written:,} / {total:,} written  {rate:.0f}/s", end="\n" if written == total else "",
+              flush=True)
+
+    try:
+        truth = generate(ledger.engine, settings, params, truth_path=path, progress=progress, out=sys.stdout)
+        size = ledger.sequencer.integrate_all()
+    finally:
+        ledger.engine.dispose()
+    counts = truth["counts"]
+    print(f"world: {counts['orders']} orders, {counts['events']} events, {counts['checks']} consumer checks, "
+          f"{len(truth['guilty'])} guilty findings to find, {len(truth['keys'])} bad keys; log tree size {size}")
+    print(f"truth      {path}")
     return 0
 
 
@@ -283,7 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-format", choices=["text", "json"], default="text",
                        help="json: one JSON line per request and per sequencer run, on stderr")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("demo", help="seed a realistic demo log").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="seed a realistic demo log (or, with --world, a synthetic world)")
+    demo.add_argument("--world", type=int, metavar="N",
+                      help="a synthetic world of N orders with fraudsters of every kind (issue 10); the truth "
+                      "goes to <data dir>/world-truth.json")
+    demo.add_argument("--seed", type=int, help="the world's seed (same seed, same world)")
+    demo.set_defaults(func=cmd_demo)
     _add_party_and_log(sub)
     _add_verify(sub)
     _add_scan(sub)

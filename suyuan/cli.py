@@ -105,30 +105,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_world(args: argparse.Namespace) -> int:
-    """`suyuan demo --world N`: a synthetic world of N orders, its truth file in the data dir."""
-    from suyuan.demo.world import WorldParams, generate
-    from suyuan.runtime import open_ledger
+    from suyuan.demo.world.command import demo_world
 
-    settings = _settings()
-    ledger = open_ledger(settings)
-    path = settings.data_dir / "world-truth.json"
-    params = WorldParams.scaled(args.world, **({"seed": args.seed} if args.seed is not None else {}))
-
-    def progress(written: int, total: int, seconds: float) -> None:
-        rate = written / seconds if seconds else 0
-        print(f"\r  {written:,} / {total:,} written  {rate:.0f}/s", end="\n" if written == total else "",
-              flush=True)
-
-    try:
-        truth = generate(ledger.engine, settings, params, truth_path=path, progress=progress, out=sys.stdout)
-        size = ledger.sequencer.integrate_all()
-    finally:
-        ledger.engine.dispose()
-    counts = truth["counts"]
-    print(f"world: {counts['orders']} orders, {counts['events']} events, {counts['checks']} consumer checks, "
-          f"{len(truth['guilty'])} guilty findings to find, {len(truth['keys'])} bad keys; log tree size {size}")
-    print(f"truth      {path}")
-    return 0
+    return demo_world(_settings(), args.world, args.seed, sys.stdout)
 
 
 def cmd_log_integrate(args: argparse.Namespace) -> int:
@@ -195,81 +174,14 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from suyuan.courier.command import scan
     from suyuan.courier.lines import UsageError
 
     try:
-        return _scan(args)
+        return scan(args, _settings)
     except UsageError as exc:
         print(f"suyuan scan: {exc}", file=sys.stderr)
         return 2
-
-
-def _scan(args: argparse.Namespace) -> int:
-    from suyuan.courier.client import ScannerClient, private_file, sync_with_progress, write_tokens
-    from suyuan.courier.lines import OPTIONS, UsageError, event_payload
-    from suyuan.courier.queue import ScanQueue
-
-    modes = [f"--{m}" for m in ("action", "sync", "rejected", "tokens") if getattr(args, m)]
-    if len(modes) != 1:
-        raise UsageError("Expected one of --action dispatch|transit|deliver, --sync, --rejected or --tokens, "
-                         f"got {' and '.join(modes) or 'none'}.")
-    given = [name for name in OPTIONS if getattr(args, name) is not None]
-    if given and not args.action:
-        raise UsageError(f"Option --{given[0].replace('_', '-')} sets the payload of new scans: expected it "
-                         f"with --action, not with {modes[0]}.")
-    if args.out is not None and not args.tokens:
-        raise UsageError(f"Option --out is for --tokens: expected --tokens --out FILE, got {modes[0]}.")
-    settings = _settings()
-    payload = None
-    if args.action:  # checked before the queue is touched
-        payload = event_payload(args.action, **{name: getattr(args, name) for name in given})
-    with ScanQueue(args.queue or settings.scan_queue_path) as queue:
-        if args.rejected:
-            for r in queue.rejected():
-                rule = f" {r.rule}" if r.rule else ""
-                print(f"{r.rejected_at}  {r.statement['type']:<8} {r.statement['key']}  {r.status}{rule}  {r.reason}")
-            return 0
-        if args.tokens:
-            if args.out is None:
-                write_tokens(queue.review_tokens(), sys.stdout)
-                return 0
-            with private_file(args.out) as out:
-                n = write_tokens(queue.review_tokens(), out)
-            print(f"{n} review tokens written to {args.out} (mode 0600)", file=sys.stderr)
-            return 0
-        key = args.key or (settings.api_key.get_secret_value() if settings.api_key else None)
-        client = ScannerClient(args.server or settings.server_url, key, queue, batch_size=args.batch_size,
-                               retry_interval=args.retry_interval)
-        try:
-            if args.sync:
-                report = sync_with_progress(client, sys.stderr)
-                for outcome in report.outcomes:
-                    if outcome.status in ("duplicate", "rejected"):
-                        print(outcome.line())
-                    else:
-                        for line in outcome.flag_lines():
-                            print(line)
-                print(report.summary())
-                _tokens_note(client.tokens_kept)
-                return 0 if report.error is None else 2
-            print(f"scanning for {args.action}; client {queue.client_id}; one code per line (dispatch: "
-                  "code<TAB>waybill<TAB>weight_g), end with Ctrl-D", file=sys.stderr)
-            sys.stdin.reconfigure(errors="replace")  # a scanner's stray bytes become an invalid line
-            report = client.run(sys.stdin, args.action, payload, sys.stdout)
-            if report.remaining:
-                why = f" ({report.error.rstrip('.')})" if report.error else ""
-                print(f"{report.remaining} scans still queued{why}: run `suyuan scan --sync` when the server "
-                      "is reachable", file=sys.stderr)
-            _tokens_note(client.tokens_kept)
-            return 0
-        finally:
-            client.close()
-
-
-def _tokens_note(n: int) -> None:
-    if n:
-        print(f"{n} review token{'s' if n != 1 else ''} kept for the shoppers: `suyuan scan --tokens` "
-              "prints them", file=sys.stderr)
 
 
 def _warn_resolver(resolver_url: str) -> None:

@@ -31,7 +31,7 @@ from suyuan.demo.world.geo import CITIES, km
 from suyuan.demo.world.goods import Batch
 
 if TYPE_CHECKING:
-    from suyuan.demo.world.generate import World
+    from suyuan.demo.world.state import World
 
 UTC = timezone.utc
 

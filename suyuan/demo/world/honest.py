@@ -2,7 +2,8 @@
 
 Sales follow the hours of the day; heavy shoppers buy from many shops over
 weeks (never in bursts); some shops run a promotion day, with many real
-orders at once and reviews spread over the following days; a few percent of
+orders at once, half of them from the shop's earlier customers, and reviews
+spread over the following days; a few percent of
 orders come back, and some returned items are listed and sold again;
 inspectors sample batches, which pass; delivered items are checked by their
 owners, sometimes again from another province hours later on a journey.
@@ -17,15 +18,17 @@ import itertools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from suyuan.demo.world import frauds_courier
 from suyuan.demo.world import journeys as j
 from suyuan.demo.world.geo import CITIES
 
 if TYPE_CHECKING:
-    from suyuan.demo.world.generate import World
+    from suyuan.demo.world.state import World
 
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 8, 7, 7, 7, 7, 7, 8, 9, 10, 10, 8, 4)
 RETURN_SHARE = 0.03
 REVIEW_SHARE = 0.25
+PROMOTION_REGULARS = 0.5  # share of a promotion's orders from shoppers who bought at the shop before
 
 
 def sale_times(w: World, n: int) -> list[datetime]:
@@ -57,6 +60,9 @@ def honest_orders(w: World, n: int) -> None:
         m_index = w.forced.pop(when, None)
         m = merchants[m_index] if m_index is not None else merchants[bisect.bisect(m_cum, rng.random() * m_cum[-1])]
         shopper = shoppers[min(len(shoppers) - 1, bisect.bisect(s_cum, rng.random() * s_cum[-1]))]
+        past = w.by_merchant.get(m.index, []) if m_index is not None else []
+        if past and rng.random() < PROMOTION_REGULARS:  # a promotion brings the shop's customers back
+            shopper = rng.choice(past).shopper
         honest_order(w, m, shopper, when)
 
 
@@ -87,7 +93,7 @@ def honest_order(w: World, m, shopper, when: datetime) -> j.Order | None:  # noq
     order = j.sell(tl, m, shopper, courier, courier_index, stock, when)
     w.orders += 1
     w.by_merchant.setdefault(m.index, []).append(order)
-    leg = w.courier_leg(order)
+    leg = frauds_courier.leg(w, order)[0]
     if j.ship(tl, order, courier, leg) is None:
         return order
     if rng.random() < RETURN_SHARE:

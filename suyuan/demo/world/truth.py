@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from suyuan.demo.world.params import KINDS
 
 if TYPE_CHECKING:
-    from suyuan.demo.world.generate import World
+    from suyuan.demo.world.state import World
     from suyuan.demo.world.writer import Written
 
 
@@ -33,7 +33,7 @@ def truth_of(w: World, written: Written, seconds: float) -> dict[str, Any]:
                        (w.roster.couriers, [c.id for c in w.cast.couriers])):
         for index in sorted(table):
             for kind in KINDS:
-                reasons = table[index].get(kind)
+                reasons = table[index].get(kind) or _implied(table[index], kind)
                 if reasons:
                     guilty.append({"type": kind, "party": ids[index], "reasons": sorted(reasons)})
                     parties[ids[index]]["fraud"].append(kind)
@@ -44,6 +44,14 @@ def truth_of(w: World, written: Written, seconds: float) -> dict[str, Any]:
               "flags": dict(sorted(written.flags.items()))}
     return {"params": w.params.as_dict() | {"start": w.tl.start.isoformat(), "end": w.tl.end.isoformat()},
             "parties": parties, "guilty": guilty, "keys": keys, "counts": counts}
+
+
+def _implied(kinds: dict[str, list[str]], kind: str) -> list[str]:
+    """Guilt a fraud implies without another pattern: an empty parcel is shipped for a fake order, so every
+    empty-parcel shop is brushing too (the issue's "orders whose courier leg is empty_parcel")."""
+    if kind == "brushing" and kinds.get("empty_parcel"):
+        return ["fake_courier_leg"]
+    return []
 
 
 def write_truth(truth: dict[str, Any], path: Path) -> None:

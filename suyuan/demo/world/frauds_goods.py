@@ -74,7 +74,9 @@ def sold_after_expiry(w: World, m: Merchant) -> None:
     expiry_at = w.some_time(early_margin_days=w.params.days // 3, late_margin_days=8)
     produced = expiry_at - timedelta(days=20)
     batch = _lot(w, m, _product(w, m), "X", produced, 20)
-    before = [produced + timedelta(hours=2) + (expiry_at - produced) * tl.rng.random() for _ in range(5)]
+    # Honest sales first, days before the expiry so that their dispatch and delivery are before it too.
+    before = [produced + timedelta(hours=2) + (expiry_at - produced - timedelta(days=4)) * tl.rng.random()
+              for _ in range(5)]
     _sales(w, m, batch, sorted(before))
     last_day = datetime.combine(batch.expiry, time(10), tzinfo=UTC)
     def prompt_pickup(buyer: Shopper) -> j.Leg:  # dispatched the same (backdated) day
@@ -129,7 +131,7 @@ def honest_lookalikes(w: World) -> None:
         expiry_at = w.some_time(early_margin_days=w.params.days // 3, late_margin_days=5)
         batch = _lot(w, m, _product(w, m), "E", expiry_at - timedelta(days=15), 15)
         last = datetime.combine(batch.expiry, time(9), tzinfo=UTC)
-        _sales(w, m, batch, sorted(last - tl.hours(0, 24 * 6) for _ in range(6)))
+        _sales(w, m, batch, sorted(last - tl.hours(24, 24 * 6) for _ in range(6)))  # picked up by the last day
     for m in tl.rng.sample(honest, k=min(len(honest), max(1, len(honest) // 40))):
         at = w.some_time(early_margin_days=w.params.days // 3, late_margin_days=5)
         batch = _lot(w, m, _product(w, m), "F", at - timedelta(days=10), 365)

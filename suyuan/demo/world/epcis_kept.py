@@ -18,7 +18,7 @@ from suyuan.demo.world import journeys as j
 from suyuan.trace.parties.registry import PartyView
 
 if TYPE_CHECKING:
-    from suyuan.demo.world.generate import World
+    from suyuan.demo.world.state import World
 
 COMPANY_PREFIX = "6901234"
 

@@ -22,7 +22,7 @@ from suyuan.demo.world import journeys as j
 from suyuan.demo.world.geo import CITIES, km
 
 if TYPE_CHECKING:
-    from suyuan.demo.world.generate import World
+    from suyuan.demo.world.state import World
 
 FAKE_SHARE = 0.35
 LONG_ROUTE_KM = 600

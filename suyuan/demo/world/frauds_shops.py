@@ -40,7 +40,7 @@ from suyuan.demo.world.cast import Merchant, Product, Shopper
 from suyuan.demo.world.epcis_kept import empty_shipment
 
 if TYPE_CHECKING:
-    from suyuan.demo.world.generate import World
+    from suyuan.demo.world.state import World
 
 
 def heavy_product(w: World, m: Merchant) -> Product:

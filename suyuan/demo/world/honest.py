@@ -17,11 +17,12 @@ import itertools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from suyuan.demo.world import frauds_courier
 from suyuan.demo.world import journeys as j
 from suyuan.demo.world.geo import CITIES
 
 if TYPE_CHECKING:
-    from suyuan.demo.world.generate import World
+    from suyuan.demo.world.state import World
 
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 8, 7, 7, 7, 7, 7, 8, 9, 10, 10, 8, 4)
 RETURN_SHARE = 0.03
@@ -87,7 +88,7 @@ def honest_order(w: World, m, shopper, when: datetime) -> j.Order | None:  # noq
     order = j.sell(tl, m, shopper, courier, courier_index, stock, when)
     w.orders += 1
     w.by_merchant.setdefault(m.index, []).append(order)
-    leg = w.courier_leg(order)
+    leg, _ = frauds_courier.leg(w, order)
     if j.ship(tl, order, courier, leg) is None:
         return order
     if rng.random() < RETURN_SHARE:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from suyuan.demo.world.params import KINDS
 
 if TYPE_CHECKING:
-    from suyuan.demo.world.generate import World
+    from suyuan.demo.world.state import World
     from suyuan.demo.world.writer import Written
 
 

@@ -105,9 +105,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_world(args: argparse.Namespace) -> int:
-    from suyuan.demo.world.command import demo_world
+    from suyuan.demo.world.command import seed_world
 
-    return demo_world(_settings(), args.world, args.seed, sys.stdout)
+    return seed_world(_settings(), args.world, args.seed, sys.stdout)
 
 
 def cmd_log_integrate(args: argparse.Namespace) -> int:

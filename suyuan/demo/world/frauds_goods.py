@@ -74,15 +74,16 @@ def sold_after_expiry(w: World, m: Merchant) -> None:
     expiry_at = w.some_time(early_margin_days=w.params.days // 3, late_margin_days=8)
     produced = expiry_at - timedelta(days=20)
     batch = _lot(w, m, _product(w, m), "X", produced, 20)
-    # Honest sales first, days before the expiry so that their dispatch and delivery are before it too.
-    before = [produced + timedelta(hours=2) + (expiry_at - produced - timedelta(days=4)) * tl.rng.random()
-              for _ in range(5)]
-    _sales(w, m, batch, sorted(before))
     last_day = datetime.combine(batch.expiry, time(10), tzinfo=UTC)
+
     def prompt_pickup(buyer: Shopper) -> j.Leg:  # dispatched the same (backdated) day
         leg = j.honest_leg(tl, m.city, buyer.city)
         leg.pickup = tl.hours(0.5, 4)
         return leg
+
+    before = [min(last_day - timedelta(hours=12), produced + timedelta(hours=2) + (expiry_at - produced) *
+                  tl.rng.random()) for _ in range(5)]
+    _sales(w, m, batch, sorted(before), leg=prompt_pickup)
 
     for _ in range(tl.rng.randint(6, 12)):
         _sales(w, m, batch, [last_day + tl.hours(0, 8)], delay=tl.hours(38, 24 * 6), leg=prompt_pickup)
@@ -131,7 +132,13 @@ def honest_lookalikes(w: World) -> None:
         expiry_at = w.some_time(early_margin_days=w.params.days // 3, late_margin_days=5)
         batch = _lot(w, m, _product(w, m), "E", expiry_at - timedelta(days=15), 15)
         last = datetime.combine(batch.expiry, time(9), tzinfo=UTC)
-        _sales(w, m, batch, sorted(last - tl.hours(24, 24 * 6) for _ in range(6)))  # picked up by the last day
+
+        def prompt(buyer: Shopper, m: Merchant = m) -> j.Leg:  # picked up within hours, before the expiry
+            leg = j.honest_leg(tl, m.city, buyer.city)
+            leg.pickup = tl.hours(0.5, 4)
+            return leg
+
+        _sales(w, m, batch, sorted(last - tl.hours(0, 24 * 6) for _ in range(6)), leg=prompt)
     for m in tl.rng.sample(honest, k=min(len(honest), max(1, len(honest) // 40))):
         at = w.some_time(early_margin_days=w.params.days // 3, late_margin_days=5)
         batch = _lot(w, m, _product(w, m), "F", at - timedelta(days=10), 365)

@@ -2,8 +2,7 @@
 
 Sales follow the hours of the day; heavy shoppers buy from many shops over
 weeks (never in bursts); some shops run a promotion day, with many real
-orders at once, half of them from the shop's earlier customers, and reviews
-spread over the following days; a few percent of
+orders at once and reviews spread over the following days; a few percent of
 orders come back, and some returned items are listed and sold again;
 inspectors sample batches, which pass; delivered items are checked by their
 owners, sometimes again from another province hours later on a journey.
@@ -93,7 +92,7 @@ def honest_order(w: World, m, shopper, when: datetime) -> j.Order | None:  # noq
     order = j.sell(tl, m, shopper, courier, courier_index, stock, when)
     w.orders += 1
     w.by_merchant.setdefault(m.index, []).append(order)
-    leg = frauds_courier.leg(w, order)[0]
+    leg, _ = frauds_courier.leg(w, order)
     if j.ship(tl, order, courier, leg) is None:
         return order
     if rng.random() < RETURN_SHARE:

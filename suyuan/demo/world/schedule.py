@@ -44,6 +44,9 @@ def predecessors(events: list[Ev]) -> list[tuple[int, ...]]:
     last: dict[str, int] = {}
     out = []
     for i, keys in enumerate(touched(events)):
+        if events[i].type == "scan":  # a consumer check waits for nothing and holds nothing up
+            out.append(())
+            continue
         out.append(tuple({last[k] for k in keys if k in last}))
         for k in keys:
             last[k] = i
@@ -87,6 +90,8 @@ def rounds(events: list[Ev], deps: list[tuple[int, ...]], lo: int, hi: int,
             now = max([now] + [nows[d] for i in members for d in deps[i] if d in nows])
             for i in members:
                 nows[i] = now
+        if not placed:
+            raise RuntimeError(f"events {rest[:3]} wait for events outside the window [{lo}, {hi})")
         done |= placed.keys()
         out.append(list(groups.values()))
         pending = rest

@@ -1,9 +1,5 @@
-"""The world being planned: its parameters, timeline, cast, roster of fraudsters and goods.
-
-Every part of the plan (`honest`, the `frauds_*` modules, `truth`) reads and
-extends one `World`; it lives apart from `generate` so that they depend on it
-and not on each other.
-"""
+"""What the planners of a world share: its parameters, timeline, cast, fraud roster and goods, and what
+the patterns leave for each other (orders by shop, bad batches, cloned keys)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ machines here are noisy; absolute figures are for the README only.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -34,15 +35,19 @@ def _pg_exec(sql: str) -> None:
 
 
 @contextmanager
-def fresh_database(kind: str):
-    """Yield the URL of a new, migrated database; drop it afterwards."""
+def fresh_database(kind: str, keep: bool = False):
+    """Yield the URL of a new, migrated database; drop it afterwards unless `keep`."""
     if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            engine = make_engine(url)
-            upgrade(engine)
-            engine.dispose()
+        tmp = tempfile.mkdtemp(prefix="suyuan-bench-")
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        try:
             yield url
+        finally:
+            if not keep:
+                shutil.rmtree(tmp, ignore_errors=True)
         return
     name = f"suyuan_bench_{uuid.uuid4().hex[:8]}"
     _pg_exec(f"CREATE DATABASE {name}")
@@ -53,7 +58,8 @@ def fresh_database(kind: str):
         engine.dispose()
         yield url
     finally:
-        _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if not keep:
+            _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def rate(n: int, seconds: float) -> float:

@@ -8,15 +8,13 @@ unreachable database), always as one sentence on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from suyuan import upkeep
+from suyuan import analysis, upkeep
 from suyuan.config import Settings
 from suyuan.errors import ConfigError, SuyuanError, VerificationError
 
@@ -91,24 +89,25 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
-    if args.log_format != "json":
-        cmd_init(args)
-        _warn_resolver(settings.resolver_url)
-        return upkeep.serve(settings, args)
-    # JSON logs: the start-up report becomes log lines too, so every line on the output parses.
-    banner = io.StringIO()
-    with contextlib.redirect_stdout(banner), contextlib.redirect_stderr(banner):
-        cmd_init(args)
-        _warn_resolver(settings.resolver_url)
-    return upkeep.serve(settings, args, banner=banner.getvalue().splitlines())
+    return upkeep.serve(settings, args, start=lambda: (cmd_init(args), _warn_resolver(settings.resolver_url)))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.world is not None and args.world < 100:
+        raise UsageError(f"--world: expected at least 100 orders, got {args.world}")
+    cmd_init(args)
+    if args.world is not None:
+        return _demo_world(args)
     from suyuan.demo.story import seed
 
-    cmd_init(args)
     seed(_settings(), out=sys.stdout)
     return 0
+
+
+def _demo_world(args: argparse.Namespace) -> int:
+    from suyuan.demo.world.command import seed_world
+
+    return seed_world(_settings(), args.world, args.seed, sys.stdout)
 
 
 def cmd_log_integrate(args: argparse.Namespace) -> int:
@@ -120,7 +119,7 @@ def cmd_log_integrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_upkeep(args: argparse.Namespace) -> int:  # backup, restore, log recover
+def cmd_upkeep(args: argparse.Namespace) -> int:  # backup, restore, log recover, analyze
     return args.upkeep(_settings(), args)
 
 
@@ -175,81 +174,14 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from suyuan.courier.command import scan
     from suyuan.courier.lines import UsageError
 
     try:
-        return _scan(args)
+        return scan(args, _settings)
     except UsageError as exc:
         print(f"suyuan scan: {exc}", file=sys.stderr)
         return 2
-
-
-def _scan(args: argparse.Namespace) -> int:
-    from suyuan.courier.client import ScannerClient, private_file, sync_with_progress, write_tokens
-    from suyuan.courier.lines import OPTIONS, UsageError, event_payload
-    from suyuan.courier.queue import ScanQueue
-
-    modes = [f"--{m}" for m in ("action", "sync", "rejected", "tokens") if getattr(args, m)]
-    if len(modes) != 1:
-        raise UsageError("Expected one of --action dispatch|transit|deliver, --sync, --rejected or --tokens, "
-                         f"got {' and '.join(modes) or 'none'}.")
-    given = [name for name in OPTIONS if getattr(args, name) is not None]
-    if given and not args.action:
-        raise UsageError(f"Option --{given[0].replace('_', '-')} sets the payload of new scans: expected it "
-                         f"with --action, not with {modes[0]}.")
-    if args.out is not None and not args.tokens:
-        raise UsageError(f"Option --out is for --tokens: expected --tokens --out FILE, got {modes[0]}.")
-    settings = _settings()
-    payload = None
-    if args.action:  # checked before the queue is touched
-        payload = event_payload(args.action, **{name: getattr(args, name) for name in given})
-    with ScanQueue(args.queue or settings.scan_queue_path) as queue:
-        if args.rejected:
-            for r in queue.rejected():
-                rule = f" {r.rule}" if r.rule else ""
-                print(f"{r.rejected_at}  {r.statement['type']:<8} {r.statement['key']}  {r.status}{rule}  {r.reason}")
-            return 0
-        if args.tokens:
-            if args.out is None:
-                write_tokens(queue.review_tokens(), sys.stdout)
-                return 0
-            with private_file(args.out) as out:
-                n = write_tokens(queue.review_tokens(), out)
-            print(f"{n} review tokens written to {args.out} (mode 0600)", file=sys.stderr)
-            return 0
-        key = args.key or (settings.api_key.get_secret_value() if settings.api_key else None)
-        client = ScannerClient(args.server or settings.server_url, key, queue, batch_size=args.batch_size,
-                               retry_interval=args.retry_interval)
-        try:
-            if args.sync:
-                report = sync_with_progress(client, sys.stderr)
-                for outcome in report.outcomes:
-                    if outcome.status in ("duplicate", "rejected"):
-                        print(outcome.line())
-                    else:
-                        for line in outcome.flag_lines():
-                            print(line)
-                print(report.summary())
-                _tokens_note(client.tokens_kept)
-                return 0 if report.error is None else 2
-            print(f"scanning for {args.action}; client {queue.client_id}; one code per line (dispatch: "
-                  "code<TAB>waybill<TAB>weight_g), end with Ctrl-D", file=sys.stderr)
-            sys.stdin.reconfigure(errors="replace")  # a scanner's stray bytes become an invalid line
-            report = client.run(sys.stdin, args.action, payload, sys.stdout)
-            if report.remaining:
-                why = f" ({report.error.rstrip('.')})" if report.error else ""
-                print(f"{report.remaining} scans still queued{why}: run `suyuan scan --sync` when the server "
-                      "is reachable", file=sys.stderr)
-            _tokens_note(client.tokens_kept)
-            return 0
-        finally:
-            client.close()
-
-
-def _tokens_note(n: int) -> None:
-    if n:
-        print(f"{n} review token{'s' if n != 1 else ''} kept for the shoppers: `suyuan scan --tokens` "
-              "prints them", file=sys.stderr)
 
 
 def _warn_resolver(resolver_url: str) -> None:
@@ -294,7 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-format", choices=["text", "json"], default="text",
                        help="json: one JSON line per request and per sequencer run, on stderr")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("demo", help="seed a realistic demo log").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="seed a realistic demo log (or, with --world, a synthetic world)")
+    demo.add_argument("--world", type=int, metavar="N",
+                      help="a synthetic world of N orders with fraudsters of every kind (issue 10); the truth "
+                      "goes to <data dir>/world-truth.json")
+    demo.add_argument("--seed", type=int, help="the world's seed (same seed, same world)")
+    demo.set_defaults(func=cmd_demo)
     _add_party_and_log(sub)
     _add_verify(sub)
     _add_scan(sub)
@@ -315,6 +252,7 @@ def _add_party_and_log(sub: argparse._SubParsersAction) -> None:
     log.add_parser("integrate", help="integrate queued entries now").set_defaults(func=cmd_log_integrate)
     sub.add_parser("audit", help="recompute every chain, the tree and checkpoints").set_defaults(func=cmd_audit)
     upkeep.add_commands(sub, log, cmd_upkeep)
+    analysis.add_command(sub, cmd_upkeep)
 
 
 def _add_verify(sub: argparse._SubParsersAction) -> None:

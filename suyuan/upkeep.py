@@ -7,18 +7,24 @@ hands it the settings and arguments) and calls the library.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from pathlib import Path
+from typing import Callable
 
 from suyuan.config import Settings
 
 
-def serve(settings: Settings, args: argparse.Namespace, banner: list[str] | None = None) -> int:
+def serve(settings: Settings, args: argparse.Namespace, start: Callable[[], object]) -> int:
     """Serve HTTP until SIGTERM or Ctrl-C; then stop accepting, finish what runs, and exit.
 
-    uvicorn's graceful shutdown closes the listening socket, waits up to
-    `SUYUAN_SHUTDOWN_GRACE_SECONDS` for in-flight requests, then runs the
-    app's shutdown, which waits for the running integration to commit.
+    `start` prepares the data dir and prints the start-up report; with
+    `--log-format json` that report becomes JSON log lines too, so every line
+    on the output parses. uvicorn's graceful shutdown closes the listening
+    socket, waits up to `SUYUAN_SHUTDOWN_GRACE_SECONDS` for in-flight
+    requests, then runs the app's shutdown, which waits for the running
+    integration to commit.
     """
     import uvicorn
 
@@ -28,9 +34,13 @@ def serve(settings: Settings, args: argparse.Namespace, banner: list[str] | None
     serving = f"serving on http://{args.host}:{args.port}  (API docs at /docs)"
     extra: dict = {}
     if args.log_format == "json":
+        banner = io.StringIO()
+        with contextlib.redirect_stdout(banner), contextlib.redirect_stderr(banner):
+            start()
         extra = {"log_config": json_log_config()}
-        _log_banner([*(banner or []), serving])
+        _log_banner([*banner.getvalue().splitlines(), serving])
     else:
+        start()
         print(serving, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
                 timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or 1, **extra)

@@ -26,6 +26,7 @@ from suyuan.analytics.store import Stored, store
 from suyuan.config import Settings
 
 Progress = Callable[[int, int], None]  # (done, total)
+LOOKBACK = 1000  # entry ids re-read each step (see `step`)
 
 
 @dataclass
@@ -46,21 +47,29 @@ class Analyzer:
         self.entry_cursor = 0
         self.check_cursor = 0
 
-    def step(self, *, since: datetime | None = None, progress: Progress | None = None) -> Report:
+    def step(self, *, since: datetime | None = None, progress: Progress | None = None,
+             limit: int | None = None) -> Report:
         """Read everything newer than the cursors, detect over what it touched, store the findings.
 
         With `since`, entries and checks older than it are read (they are the
         context) but only what they and newer ones touch after `since` is judged.
+        `limit` stops reading entries after about that many (a server's step).
         """
         started = time.perf_counter()
         report, dirty = Report(), Dirty()
         with self.engine.connect() as conn:
             total = loading.pending(conn, self.entry_cursor, self.check_cursor) if progress else 0
-            for chunk in loading.chunks(conn, self.entry_cursor, loading.entries_after):
-                self.entry_cursor = chunk[-1].id
-                report.entries += len(chunk)
+            # Entry ids are drawn before commit, so on PostgreSQL an entry can commit after one with a
+            # higher id that a step has already read: look back a little; `feed` skips what it has seen.
+            start = max(0, self.entry_cursor - LOOKBACK) if self.entry_cursor else 0
+            for chunk in loading.chunks(conn, start, loading.entries_after):
+                self.entry_cursor = max(self.entry_cursor, chunk[-1].id)
+                seen = self.facts.count
                 _keep(dirty, self.facts.feed(chunk), since, chunk[-1].recorded)
+                report.entries += self.facts.count - seen
                 _tick(progress, report, total)
+                if limit is not None and report.entries >= limit:
+                    break
             for checks in loading.chunks(conn, self.check_cursor, loading.checks_after):
                 self.check_cursor = checks[-1].id
                 report.checks += len(checks)

@@ -131,6 +131,10 @@ class Facts:
         self.checks: dict[str, list[Check]] = defaultdict(list)
         self.gtins_registered: set[str] = set()
         self.count = 0
+        # For the empty_parcel, fake_logistics and unsafe_goods detectors.
+        self.waybills: dict[str, list[Ev]] = defaultdict(list)  # waybill -> the dispatches naming it
+        self.parcels_of: dict[str, list[str]] = defaultdict(list)  # item key -> every parcel it was packed in
+        self.items_by_batch: dict[str, list[str]] = defaultdict(list)  # batch key -> its items' keys
 
     # --- feeding ----------------------------------------------------------------------
 
@@ -148,6 +152,8 @@ class Facts:
         return dirty
 
     def _add(self, ev: Ev, dirty: Dirty) -> None:
+        if ev.hash in self.by_hash:
+            return  # read again by a step's look-back (`Analyzer.step`)
         self.count += 1
         self.by_key[ev.key].append(ev)
         self.by_hash[ev.hash] = ev
@@ -178,6 +184,8 @@ class Facts:
             lot = ref.lot or d.get("lot")
             batch_key = ref.batch_key or (make_key(gtin=ref.gtin, lot=lot) if lot else None)
             self.items[ev.key] = Item(ev.key, ref.gtin, batch_key, ev.actor, d.get("seller"), ev.hash)
+            if batch_key:
+                self.items_by_batch[batch_key].append(ev.key)
             if d.get("seller"):
                 dirty.parties.add(d["seller"])
 
@@ -202,6 +210,8 @@ class Facts:
         for item in ev.data.get("items", ()):
             self.packings[ev.key].append(Packing(item, ev))
             self.parcel_of[item] = ev.key
+            if ev.key not in self.parcels_of[item]:
+                self.parcels_of[item].append(ev.key)
             dirty.keys.add(item)
 
     def _unpack(self, ev: Ev, dirty: Dirty) -> None:
@@ -214,6 +224,8 @@ class Facts:
 
     def _moved(self, ev: Ev, dirty: Dirty) -> None:
         self._person(ev, ev.data.get("recipient"), dirty)
+        if ev.type == "dispatch" and ev.data.get("waybill"):
+            self.waybills[ev.data["waybill"]].append(ev)
         for item in self.inside(ev.key, ev):
             dirty.keys.add(item)
             seller = self.seller_of(item)

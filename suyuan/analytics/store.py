@@ -74,7 +74,8 @@ def _refresh(conn: Connection, row, c: Candidate) -> bool:  # noqa: ANN001
     if (row.score, list(row.evidence), list(row.subject_keys), row.detail) == \
             (c.score, list(c.evidence), list(c.subject_keys), c.detail[:1000]):
         return False
-    conn.execute(update(findings_t).where(findings_t.c.id == row.id).values(
+    # Still open when written: an inspector's decision committed since the read keeps its evidence.
+    conn.execute(update(findings_t).where(findings_t.c.id == row.id, findings_t.c.status == "open").values(
         score=c.score, evidence=list(c.evidence), subject_keys=list(c.subject_keys), detail=c.detail[:1000],
         updated=datetime.now(timezone.utc)))
     known = set(conn.execute(select(finding_keys_t.c.key).where(finding_keys_t.c.finding_id == row.id)).scalars())

@@ -14,9 +14,11 @@ from starlette.responses import JSONResponse
 
 from suyuan import __version__
 from suyuan.api import contract, errors
+from suyuan.api.analysis import AnalysisWorker
 from suyuan.api.metrics import Metrics, RequestObserver
 from suyuan.api.readiness import OPEN_PATHS, Readiness, ReadinessGate
-from suyuan.api.routes import codes, credit, dashboard, epcis, events, feedback, flags, goods, inspect, labels
+from suyuan.api.routes import codes, credit, dashboard, epcis, events, feedback, findings, flags, goods, inspect
+from suyuan.api.routes import labels
 from suyuan.api.routes import log, operations, parties, people, resolver, reviews, scans
 from suyuan.config import Settings, get_settings
 from suyuan.epcis.service import EpcisService
@@ -128,8 +130,19 @@ def _run_logger(metrics: Metrics) -> Callable[[Integrated, float], None]:
     return on_run
 
 
-def create_app(settings: Settings | None = None, *, integrate: bool = True) -> FastAPI:
+def _start_analysis(app: FastAPI, ledger: Ledger, settings: Settings) -> AnalysisWorker:
+    worker = AnalysisWorker(ledger, settings)
+    app.state.analysis = worker
+    app.state.metrics.captured = worker.nudge  # a capture route's answer wakes it
+    worker.start()
+    return worker
+
+
+def create_app(settings: Settings | None = None, *, integrate: bool = True, analyse: bool | None = None) -> FastAPI:
+    """The app; `integrate` runs the sequencer in the background, `analyse` (default: as `integrate`) the
+    integrity analysis when `SUYUAN_ANALYTICS_ENABLED`. Tests turn both off to decide when each runs."""
     settings = settings or get_settings()
+    analyse = integrate if analyse is None else analyse
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
@@ -143,9 +156,12 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
                                     on_run=_run_logger(app.state.metrics))
             integrator.start()
             app.state.readiness.refusal = lambda: integrator.refusal
+        analysis = _start_analysis(app, ledger, settings) if analyse and settings.analytics_enabled else None
         try:
             yield
         finally:
+            if analysis:
+                analysis.stop()
             if integrator:
                 integrator.stop()
             app.state.epcis.stop()
@@ -170,8 +186,8 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True) -> F
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
     errors.install(app)
     contract.install(app, OPEN_PATHS)
-    for room in (operations, log, events, credit, dashboard, parties, goods, flags, inspect, reviews, people,
-                 codes, labels, scans, feedback, epcis):
+    for room in (operations, log, events, credit, dashboard, parties, goods, flags, findings, inspect, reviews,
+                 people, codes, labels, scans, feedback, epcis):
         app.include_router(room.router)
     app.mount("/static", StaticFiles(packages=[("suyuan.api", "static")]), name="static")
     # Keep last: the resolver's Digital Link paths (/01/..., /00/...) must not shadow /v1 or /log.

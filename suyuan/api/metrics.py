@@ -11,6 +11,7 @@ requests (GS1 Digital Link paths).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -19,6 +20,7 @@ from prometheus_client.registry import Collector
 
 from suyuan.ledger.faults import DATABASE_ERRORS
 from suyuan.ledger.health import log_lag
+from suyuan.trace.findings.queries import counts as finding_counts
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 CAPTURE_ROUTES = frozenset({"/v1/events", "/v1/events:batch", "/epcis/capture", "/epcis/events",
@@ -53,6 +55,34 @@ class LogCollector(Collector):
                                 value=lag.checkpoint_size or 0)
 
 
+class FindingsCollector(Collector):
+    """Findings by type and status, and how long ago the server's analysis last ran, read when scraped."""
+
+    def __init__(self, app):  # noqa: ANN001
+        self.app = app
+
+    def collect(self):  # noqa: ANN201
+        ledger = getattr(self.app.state, "ledger", None)
+        if ledger is None:
+            return
+        try:
+            counted = finding_counts(ledger.engine)
+        except DATABASE_ERRORS:
+            return
+        findings = GaugeMetricFamily("suyuan_findings", "Findings of the integrity analytics, by type and status.",
+                                     labels=["type", "status"])
+        for (kind, status), n in sorted(counted.items()):
+            findings.add_metric([kind, status], n)
+        yield findings
+        worker = getattr(self.app.state, "analysis", None)
+        lag = worker.lag_seconds() if worker is not None else None
+        if lag is not None:
+            yield GaugeMetricFamily("suyuan_analysis_lag_seconds", "Seconds since the background analysis last "
+                                    "ran to the end of the ledger.", value=lag)
+            yield GaugeMetricFamily("suyuan_analysis_failures", "Background analysis steps that failed.",
+                                    value=worker.failures)
+
+
 class Metrics:
     """The app's registry and instruments."""
 
@@ -68,11 +98,15 @@ class Metrics:
         self.integrations = Counter("suyuan_log_integrations", "Sequencer runs that signed a checkpoint.",
                                     registry=self.registry)
         self.registry.register(LogCollector(app))
+        self.registry.register(FindingsCollector(app))
+        self.captured: threading.Event | None = None  # set when a capture route answers (background analysis)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         if method == "POST" and route in CAPTURE_ROUTES:
             self.capture.labels(route).observe(seconds)
+            if self.captured is not None and status < 400:
+                self.captured.set()
         if route in self.scan_routes:
             self.scan_hits.labels(route).inc()
 

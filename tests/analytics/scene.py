@@ -17,9 +17,11 @@ from sqlalchemy import select
 
 from suyuan.analytics import analyze
 from suyuan.codes.gs1 import make_key
+from suyuan.ledger.models import Entry
 from suyuan.timestamps import format_time
 from suyuan.trace.events.capture import capture
 from suyuan.trace.findings.models import Finding
+from suyuan.trace.journey.scanlog import record_scan
 from suyuan.trace.parties.registry import PartyView, create_party
 from suyuan.trace.privacy import people
 from suyuan.trace.privacy.vault import Vault, vault_master_key
@@ -155,3 +157,30 @@ class Scene:
 
     def reasons(self, *types: str) -> set[tuple[str, str, str | None]]:
         return {(f.type, f.reason, f.subject_party) for f in self.findings(*types)}
+
+    # --- added for the empty_parcel, fake_logistics and unsafe_goods tests ----------------------
+
+    def epcis(self, party: PartyView, key: str, step: str, *, minutes: float) -> str:
+        """A generic EPCIS ObjectEvent with CBV bizStep `step` on `key` (kept as `epcis`): its entry hash."""
+        data = {"event": {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": step},
+                "epcs": [["epcList", 0, key]], "sizes": {"epcList": 1}}
+        return self.put(party, key, "epcis", data, minutes=minutes).hash.hex()
+
+    def entries(self) -> set[str]:
+        """Every ledger entry's hash (hex): a finding's evidence must be among them."""
+        with self.engine.connect() as conn:
+            return {bytes(h).hex() for h in conn.execute(select(Entry.__table__.c.hash)).scalars()}
+
+    # --- added for brushing, fake_review and cloned_code ------------------------------------
+
+    def is_entry(self, hex_hash: str) -> bool:
+        """Whether a hash (hex) is a ledger entry's."""
+        entries = Entry.__table__
+        with self.engine.connect() as conn:
+            row = conn.execute(select(entries.c.id).where(entries.c.hash == bytes.fromhex(hex_hash))).first()
+        return row is not None
+
+    def check(self, key: str, region: str | None, *, minutes: float, checker: str) -> None:
+        """A consumer check of `key` on the scan page (the scan log), at `minutes`."""
+        with self.engine.begin() as conn:
+            record_scan(conn, self.settings, key, region, self.at(minutes), checker=checker)

@@ -11,8 +11,10 @@ known only by a keyed hash of its address and the day; the address is the
 connecting peer's, or, when that peer is one of `SUYUAN_TRUSTED_PROXIES`, the
 right-most X-Forwarded-For hop that is not a trusted proxy
 (`suyuan.api.deps.client_address`). An unregistered or malformed code gets a
-red warning page (404, 400), never a server error. Reviews and complaints
-posted from the page are `suyuan.api.routes.feedback`.
+red warning page (404, 400), never a server error; a check of an unregistered
+serial under a registered GTIN is logged as well (a possible made-up code, for
+`suyuan.analytics`). Reviews and complaints posted from the page are
+`suyuan.api.routes.feedback`.
 """
 
 from __future__ import annotations
@@ -131,8 +133,11 @@ def _html(request: Request, rec: PublicRecord, lang: str) -> Response:
 def _build(page: Page, ref: KeyRef, *, count: bool) -> PublicRecord | None:
     """Look the goods up, log the check once they are known to exist, and assemble the record."""
     check = consumer_check(page.settings, page.salt, page.address, page.region, watch=ref.kind == "item")
+    # A made-up serial under a real GTIN is logged too (no page flags: the page already warns "unregistered").
+    unknown = consumer_check(page.settings, page.salt, page.address, page.region, watch=False)
     return public_record(page.ledger.engine, ref, record_check=check if count else None,
-                         checkpoint_size=page.checkpoints.get(page.ledger.engine), settings=page.settings)
+                         checkpoint_size=page.checkpoints.get(page.ledger.engine), settings=page.settings,
+                         record_unregistered=unknown if count and ref.kind == "item" else None)
 
 
 def _not_ours(request: Request, mode: str, lang: str, key: str, warning: Warning, status: int) -> Response:

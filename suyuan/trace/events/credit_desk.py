@@ -34,8 +34,9 @@ def _key(engine: Engine, subject: str) -> str:
         return chainkey.party_key(conn, subject)
 
 
-def _capture(engine: Engine, settings: Settings, party: PartyView, subject: str | None, st: dict[str, Any],
-             sig: str | None, vault: Vault | None = None, contact: Mapping[str, Any] | None = None) -> Captured:
+def capture_about(engine: Engine, settings: Settings, party: PartyView, subject: str | None, st: dict[str, Any],
+                  sig: str | None, vault: Vault | None = None, contact: Mapping[str, Any] | None = None) -> Captured:
+    """Capture `st` as `party`, fixing party `subject`'s chain key first when it has none (see module doc)."""
     try:
         with engine.begin() as conn:
             if subject is not None and marks.ensure_party(conn, settings, subject) != st["key"]:
@@ -52,14 +53,14 @@ def record(engine: Engine, settings: Settings, party: PartyView, subject: str, k
            ident: str, *, time: str | None = None, sig: str | None = None) -> Captured:
     """Capture a credit event of type `kind` about party `subject`, on its chain, as `party`."""
     st = request_statement(engine, party, _key(engine, subject), kind, data, ident, time=time, sig=sig)
-    return _capture(engine, settings, party, subject, st, sig)
+    return capture_about(engine, settings, party, subject, st, sig)
 
 
 def warn_batch(engine: Engine, settings: Settings, party: PartyView, batch_key: str, data: dict[str, Any],
                ident: str, *, time: str | None = None, sig: str | None = None) -> Captured:
     """A risk warning about a batch, on the batch's chain."""
     st = request_statement(engine, party, batch_key, "warning", data, ident, time=time, sig=sig)
-    return _capture(engine, settings, party, None, st, sig)
+    return capture_about(engine, settings, party, None, st, sig)
 
 
 def file_complaint(engine: Engine, settings: Settings, vault: Vault, party: PartyView, data: dict[str, Any],
@@ -70,7 +71,7 @@ def file_complaint(engine: Engine, settings: Settings, vault: Vault, party: Part
         with engine.connect() as conn:
             subject = complaints.subject_of_key(conn, data.get("subject_key") or "", "subject_key")
     st = request_statement(engine, party, _key(engine, subject), "complaint_filed", data, ident, time=time)
-    return _capture(engine, settings, party, subject, st, None, vault, contact)
+    return capture_about(engine, settings, party, subject, st, None, vault, contact)
 
 
 def _contact(conn: Any, vault: Vault, ident: str, contact: Mapping[str, Any]) -> str:

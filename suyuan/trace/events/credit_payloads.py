@@ -75,3 +75,13 @@ class RepairDecided(Payload):
     reason: LongText
 
 
+class FindingDecided(Payload):
+    """An inspector's decision on a finding of the integrity analytics (`suyuan.trace.findings.decisions`)."""
+
+    finding: Annotated[int, Field(ge=1)] = Field(description="the finding's id")
+    finding_type: Annotated[str, Field(min_length=1, max_length=32)]
+    finding_reason: Annotated[str, Field(min_length=1, max_length=48)]
+    fingerprint: Sha256 = Field(description="the finding's fingerprint, as stored")
+    evidence: Annotated[list[Sha256], Field(max_length=1000)] = Field(description="the finding's evidence hashes")
+    decision: Literal["upheld", "dismissed"]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]

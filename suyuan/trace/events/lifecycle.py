@@ -143,8 +143,9 @@ TRANSITIONS: tuple[Transition, ...] = (
        "Party chain {key} is {state}: expected {expected} to delist."),
 )  # fmt: skip
 # Events that check no state and change none: allowed on goods in any state, and on goods not recorded
-# (a generic EPCIS event, `suyuan.trace.events.handlers.epcis`).
-STATELESS: tuple[str, ...] = ("epcis",)
+# (a generic EPCIS event, `suyuan.trace.events.handlers.epcis`; an inspector's decision on a finding about
+# goods, `suyuan.trace.events.handlers.findings`, which may be a serial never registered).
+STATELESS: tuple[str, ...] = ("epcis", "finding_decided")
 _BY_EVENT: dict[tuple[str, str], Transition] = {(t.event, t.kind): t for t in TRANSITIONS}
 assert len(_BY_EVENT) == len(TRANSITIONS), "one transition per event and kind"
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field, ValidationError
 from suyuan.errors import InputError
 from suyuan.trace.credit.pledges import PLEDGE_ROLES
 from suyuan.trace.events.credit_payloads import (
-    ComplaintFiled, ComplaintResolved, DishonestDelisted, DishonestListed, Pledge, PledgeBreach, RepairDecided,
-    RepairRequested, Warning,
+    ComplaintFiled, ComplaintResolved, DishonestDelisted, DishonestListed, FindingDecided, Pledge, PledgeBreach,
+    RepairDecided, RepairRequested, Warning,
 )
 # Field types and the payload base live in `fields` (re-exported: the names payloads always had).
 from suyuan.trace.events.fields import (  # noqa: F401
@@ -232,6 +232,8 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in (
     _t("dishonest_delisted", ["inspector"], ["party"], None, DishonestDelisted),
     _t("repair_requested", PLEDGE_ROLES, ["party"], None, RepairRequested),
     _t("repair_decided", ["inspector"], ["party"], None, RepairDecided),
+    # On the subject party's chain, or the first subject key of a finding about goods alone (a cloned code).
+    _t("finding_decided", ["inspector"], ["party", "product", "batch", "item", "parcel"], None, FindingDecided),
     # Changes no state; "other" is any GS1 key but a GTIN or SSCC (a GLN, GIAI, GRAI, ...).
     _t("epcis", ["producer", "merchant", "platform", "courier", "inspector"],
        ["product", "batch", "item", "parcel", "other"], None, Epcis),

@@ -77,6 +77,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("not_listed_dishonest", "`dishonest_delisted` of a party not on the list"),
     Rule("complaint_resolved", "`complaint_resolved` of a complaint already upheld or rejected"),
     Rule("repair_decided", "`repair_decided` of a repair request already accepted or rejected"),
+    Rule("finding_decided", "`finding_decided` (`POST /v1/findings/{id}/decision`) of a finding already upheld, "
+         "dismissed or resolved"),
     Rule("uscc_registered", "`POST /v1/parties` or `PATCH /v1/parties/{id}` with a USCC another party holds"),
     Rule("already_recorded", "any write the database itself refused for a unique or foreign-key constraint "
          "(two requests racing past the checks); the detail names the constraint"),

@@ -220,7 +220,8 @@ RecordCheck = Callable[[Connection, str], ScanStats | None]
 
 def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | None = None,
                   checkpoint_size: int | None = None, now: datetime | None = None,
-                  settings: Settings | None = None) -> PublicRecord | None:
+                  settings: Settings | None = None,
+                  record_unregistered: RecordCheck | None = None) -> PublicRecord | None:
     """The public record of the goods `ref` names; None when nothing is registered under it.
 
     `record_check(conn, key)` logs the consumer's check once the goods are
@@ -234,13 +235,18 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
     do not make it (a parcel crossing provinces is a journey, not a clone).
     With `settings`, the record discloses the credit of the producer and the
     seller (level, pledges) and the active risk warnings about them or the batch.
+    `record_unregistered(conn, key)` logs the check of an item key that names
+    no registered item under a registered GTIN (a made-up serial, which the
+    analytics judge, `cloned_code/unregistered_serial`); the answer is still None.
     """
     conn = engine.connect()
-    if record_check is None:
+    if record_check is None and record_unregistered is None:
         conn.execution_options(readonly=True)  # a write-free read: SQLite need not take the write lock
     with conn:
         found = find(conn, ref)
         if found is None:
+            if ref.kind == "item" and record_unregistered is not None and _product_known(conn, ref.gtin):
+                _log_check(conn, ref.key, record_unregistered)
             return None
         key, row = found
         rec = _goods(key, ref, row)
@@ -306,6 +312,13 @@ def _names(conn: Connection, raw: list[tuple[Any, dict[str, Any]]]) -> dict[str,
     if not party_ids:
         return {}
     return {p.id: masking.public_name(p.kind, p.name) for p in conn.execute(_NAMES, {"ids": sorted(party_ids)})}
+
+
+_PRODUCT_KNOWN = select(products_t.c.gtin).where(products_t.c.gtin == bindparam("gtin"))
+
+
+def _product_known(conn: Connection, gtin: str | None) -> bool:
+    return gtin is not None and conn.execute(_PRODUCT_KNOWN, {"gtin": gtin}).first() is not None
 
 
 def _log_check(conn: Connection, key: str, record_check: RecordCheck | None) -> ScanStats | None:

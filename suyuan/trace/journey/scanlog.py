@@ -120,7 +120,7 @@ _FLAGGED = (select(flags_t.c.id).where(flags_t.c.key == bindparam("key"), flags_
 def record_scan(conn: Connection, settings: Settings, key: str, region: str | None,
                 now: datetime | None = None, *, checker: str | None = None,
                 watch: bool = False) -> ScanStats:
-    """Record one consumer check of `key` (a registered code) in `conn`'s transaction; return its totals.
+    """Record one consumer check of `key` (a registered code, or a serial under a registered GTIN); return totals.
 
     `checker` is the client's `checker_id` for today. `watch` (serialised
     items) runs the clone tests and records their flags. The caller commits.

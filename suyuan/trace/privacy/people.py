@@ -114,6 +114,25 @@ def store(engine: Engine, vault: Vault, party: PartyView, fields: Mapping[str, A
     return {"id": ref.id, "kind": kind, "commitment": ref.commitment}
 
 
+def store_many(engine: Engine, vault: Vault, party: PartyView, records: list[Mapping[str, Any]],
+               kind: str) -> list[dict[str, str]]:
+    """`store` for many people of one kind in one transaction: all stored, or none (InputError names the
+    index of the first malformed record)."""
+    _require_roles(party, WRITER_ROLES, "store a person")
+    out: list[dict[str, str]] = []
+    with engine.begin() as conn:
+        for i, fields in enumerate(records):
+            try:
+                ref = vault.store_person(conn, fields, kind=kind)  # type: ignore[arg-type]
+            except InputError as exc:
+                raise InputError(f"Invalid person {i}: {exc}", field=exc.field) from None
+            out.append({"id": ref.id, "kind": kind, "commitment": ref.commitment})
+        if out:
+            conn.execute(insert(links_t), [{"person_id": p["id"], "party_id": party.id, "reason": "creator",
+                                            "key": None, "entry_hash": None} for p in out])
+    return out
+
+
 def read(engine: Engine, vault: Vault, party: PartyView, ident: str, purpose: str) -> dict[str, Any]:
     """Open a person for an inspector or a party of its orders; the read is logged and committed first."""
     with engine.begin() as conn:

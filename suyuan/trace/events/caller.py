@@ -27,6 +27,10 @@ class Lookups(Protocol):
 
     def keys(self, conn: Connection, party_id: str) -> list[str]: ...
 
+    def listing(self, conn: Connection, party_id: str) -> Any: ...
+
+    def signed(self, statement: dict[str, Any], sig: str | None) -> bool | None: ...
+
 
 def check_caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any], sig: str | None,
                  party: PartyView | None, review_token: str | None,
@@ -48,7 +52,8 @@ def check_caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any]
             field="actor",
         )
     if party is not None:
-        check_signature(conn, party.id, statement, sig, lookups.keys(conn, party.id) if lookups else None)
+        check_signature(conn, party.id, statement, sig, lookups.keys(conn, party.id) if lookups else None,
+                        lookups.signed(statement, sig) if lookups else None)
     return statement, digest
 
 
@@ -75,5 +80,6 @@ def _party(conn: Connection, spec: ev.EventType, party: PartyView | None, review
     if not party.active:
         raise Forbidden(f"Party {party.id} is suspended: expected an active party to write.")
     rules.require_role(party.roles, spec.roles, spec.name)
-    dishonesty.require_not_listed(conn, party.id, spec.name)
+    dishonesty.require_not_listed(conn, party.id, spec.name,
+                                  lookups.listing(conn, party.id) if lookups else False)
     return party

@@ -71,3 +71,26 @@ def test_bad_public_keys(client, cast):
     r = client.post(f"/v1/parties/{cast.producer.id}/keys", headers=cast.merchant.headers,
                     json={"public_key": public_b64(Ed25519PrivateKey.generate())})
     assert r.status_code == 403
+
+
+def test_signed_atomic_batch(client, cast):
+    """A batch's signatures are checked at once (across cores); each is still judged against its own statement."""
+    key = Ed25519PrivateKey.generate()
+    r = client.post(f"/v1/parties/{cast.producer.id}/keys", headers=cast.producer.headers,
+                    json={"public_key": public_b64(key)})
+    assert r.status_code == 204, r.text
+    sts = [statement(f"01/{gtin(60 + i)}", "register", PRODUCT, actor=cast.producer.id) for i in range(12)]
+    events = [{"statement": st, "sig": sign_statement(key, st)} for st in sts]
+    swapped = [dict(e) for e in events]
+    swapped[3]["sig"], swapped[4]["sig"] = events[4]["sig"], events[3]["sig"]  # valid sigs, wrong statements
+    r = client.post("/v1/events:batch", json={"events": swapped}, headers=cast.producer.headers)
+    assert r.status_code == 401, r.text
+    results = r.json()["results"]
+    assert results[3]["status"] == 401 and results[3]["error"]["field"] == "sig"
+    assert {x["status"] for i, x in enumerate(results) if i != 3} == {424}
+    malformed = [dict(e) for e in events]
+    malformed[5]["sig"] = "not base64!"
+    r = client.post("/v1/events:batch", json={"events": malformed}, headers=cast.producer.headers)
+    assert r.status_code == 422 and r.json()["results"][5]["error"]["field"] == "sig"
+    r = client.post("/v1/events:batch", json={"events": events}, headers=cast.producer.headers)
+    assert r.status_code == 200 and r.json()["written"] == 12, r.text

@@ -16,6 +16,7 @@ from suyuan import __version__
 from suyuan.api import errors
 from suyuan.api.analysis import AnalysisWorker
 from suyuan.api.metrics import Metrics, RequestObserver
+from suyuan.api.pagecache import PageTags
 from suyuan.api.readiness import Readiness, ReadinessGate
 from suyuan.api.routes import codes, credit, dashboard, epcis, events, feedback, findings, flags, goods, inspect
 from suyuan.api.routes import labels
@@ -165,6 +166,8 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
             if integrator:
                 integrator.stop()
             app.state.epcis.stop()
+            if getattr(app.state, "check_queue", None) is not None:
+                app.state.check_queue.stop()  # log the checks answered 304 before the engine goes
             ledger.engine.dispose()
 
     app = FastAPI(
@@ -184,6 +187,8 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
     app.add_middleware(ReadinessGate)
     app.state.metrics = Metrics(app, frozenset(r.path for r in resolver.router.routes))
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
+    app.state.page_tags = PageTags(settings.scan_page_max_age_seconds)
+    app.state.metrics.written = app.state.page_tags.written
     errors.install(app)
     for room in (operations, log, events, credit, dashboard, parties, goods, flags, findings, inspect, reviews,
                  people, codes, labels, scans, feedback, epcis):

@@ -18,11 +18,13 @@ import anyio
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
+from suyuan.api.pagecache import PageTags
 from suyuan.config import Settings
 from suyuan.errors import Unauthorized
 from suyuan.ledger.ledger import Ledger
 from suyuan.trace.journey.public import CheckpointSize
-from suyuan.trace.journey.scanlog import CHECKER_SALT_PURPOSE
+from suyuan.trace.credit.record import PartyCredit
+from suyuan.trace.journey.scanlog import CHECKER_SALT_PURPOSE, CheckQueue
 from suyuan.trace.parties.auth import Caller, identify, require_active, require_roles
 from suyuan.trace.parties.registry import PartyView
 from suyuan.trace.privacy.vault import Vault, vault_master_key
@@ -109,6 +111,22 @@ async def get_checkpoint_size(request: Request) -> CheckpointSize:
     return _state(request, "resolver_checkpoint", CheckpointSize)
 
 
+async def get_page_tags(request: Request, settings: SettingsDep) -> PageTags:
+    """The scan-page tags this process sent lately (`suyuan.api.pagecache`)."""
+    return _state(request, "page_tags", lambda: PageTags(settings.scan_page_max_age_seconds))
+
+
+async def get_check_queue(request: Request, ledger: LedgerDep, settings: SettingsDep,
+                          tags: Annotated[PageTags, Depends(get_page_tags)]) -> CheckQueue:
+    """Checks answered 304, logged in batches off the request path (stopped with the app)."""
+    return _state(request, "check_queue", lambda: CheckQueue(ledger.engine, settings, on_flag=tags.forget))
+
+
+async def get_party_credit(request: Request) -> PartyCredit:
+    """Parties' public credit for scan pages, kept a second per process."""
+    return _state(request, "party_credit", PartyCredit)
+
+
 async def get_page_limiter(request: Request) -> anyio.CapacityLimiter:
     """At most PAGE_THREADS scan pages built at once: each holds a connection and mostly waits on it;
     past a few threads more of them only contend for the GIL and the pool."""
@@ -158,4 +176,7 @@ async def get_client_address(request: Request, settings: SettingsDep) -> str:
 CheckerSalt = Annotated[bytes, Depends(get_checker_salt)]
 CheckpointSizeDep = Annotated[CheckpointSize, Depends(get_checkpoint_size)]
 PageLimiter = Annotated[anyio.CapacityLimiter, Depends(get_page_limiter)]
+PageTagsDep = Annotated[PageTags, Depends(get_page_tags)]
+CheckQueueDep = Annotated[CheckQueue, Depends(get_check_queue)]
+PartyCreditDep = Annotated[PartyCredit, Depends(get_party_credit)]
 ClientAddress = Annotated[str, Depends(get_client_address)]

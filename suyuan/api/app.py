@@ -24,6 +24,7 @@ from suyuan.api.routes import log, operations, parties, people, resolver, review
 from suyuan.config import Settings, get_settings
 from suyuan.epcis.service import EpcisService
 from suyuan.errors import LogForkRefused
+from suyuan.ledger import duties
 from suyuan.ledger.ledger import Ledger
 from suyuan.ledger.sequencer import Integrated
 from suyuan.runtime import open_ledger
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
         ledger = open_ledger(settings)
         app.state.ledger = ledger
         app.state.readiness = Readiness(ledger.engine, settings.ready_max_lag_seconds)
+        app.state.readiness.problem()  # looked at once before the first request, so a new worker is ready at once
         app.state.epcis = EpcisService(ledger.engine, settings, background=integrate)
         integrator = None
         if integrate:
@@ -157,12 +159,16 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
                                     on_run=_run_logger(app.state.metrics))
             integrator.start()
             app.state.readiness.refusal = lambda: integrator.refusal
-        analysis = _start_analysis(app, ledger, settings) if analyse and settings.analytics_enabled else None
+        # With several workers (`suyuan serve --workers`), one of them runs the analysis.
+        duty = duties.take(ledger.engine, duties.ANALYSIS) if analyse and settings.analytics_enabled else None
+        analysis = _start_analysis(app, ledger, settings) if duty is not None else None
         try:
             yield
         finally:
             if analysis:
                 analysis.stop()
+            if duty:
+                duty.release()
             if integrator:
                 integrator.stop()
             app.state.epcis.stop()

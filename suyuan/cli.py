@@ -123,12 +123,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _workers(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 64:
-        raise argparse.ArgumentTypeError(f"expected a number of worker processes from 1 to 64, got {value!r}")
-    return int(value)
-
-
 def _text_arg(value: str) -> str:
     path = Path(value)
     return path.read_text(encoding="utf-8").strip() if path.is_file() else value
@@ -288,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-format", choices=["text", "json"], default="text",
                        help="json: one JSON line per request and per sequencer run, on stderr")
-    serve.add_argument("--workers", type=_workers, default=1,
+    serve.add_argument("--workers", type=int, default=1,
                        help="worker processes (PostgreSQL only; the sequencer stays single)")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="seed a realistic demo log").set_defaults(func=cmd_demo)

@@ -33,6 +33,8 @@ def serve(settings: Settings, args: argparse.Namespace, start: Callable[[], obje
     from suyuan.errors import ConfigError
 
     workers = getattr(args, "workers", 1)
+    if not 1 <= workers <= 64:
+        raise ConfigError(f"Invalid --workers: expected 1 to 64 worker processes, got {workers}.")
     if workers > 1 and settings.sqlalchemy_url.startswith("sqlite"):
         raise ConfigError(f"--workers {workers}: SQLite takes one writing process at a time; serve one worker, "
                          "or set SUYUAN_DATABASE_URL to PostgreSQL for more.")

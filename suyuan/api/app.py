@@ -132,12 +132,21 @@ def _run_logger(metrics: Metrics) -> Callable[[Integrated, float], None]:
     return on_run
 
 
-def _start_analysis(app: FastAPI, ledger: Ledger, settings: Settings) -> AnalysisWorker:
+def _start_analysis(app: FastAPI, ledger: Ledger, settings: Settings) -> Callable[[], None] | None:
+    """Start the analysis if this process takes its duty (of several `serve --workers`, one does); its stop."""
+    duty = duties.take(ledger.engine, duties.ANALYSIS)
+    if duty is None:
+        return None
     worker = AnalysisWorker(ledger, settings)
     app.state.analysis = worker
     app.state.metrics.captured = worker.nudge  # a capture route's answer wakes it
     worker.start()
-    return worker
+
+    def stop() -> None:
+        worker.stop()
+        duty.release()
+
+    return stop
 
 
 def create_app(settings: Settings | None = None, *, integrate: bool = True, analyse: bool | None = None) -> FastAPI:
@@ -159,16 +168,12 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
                                     on_run=_run_logger(app.state.metrics))
             integrator.start()
             app.state.readiness.refusal = lambda: integrator.refusal
-        # With several workers (`suyuan serve --workers`), one of them runs the analysis.
-        duty = duties.take(ledger.engine, duties.ANALYSIS) if analyse and settings.analytics_enabled else None
-        analysis = _start_analysis(app, ledger, settings) if duty is not None else None
+        stop_analysis = _start_analysis(app, ledger, settings) if analyse and settings.analytics_enabled else None
         try:
             yield
         finally:
-            if analysis:
-                analysis.stop()
-            if duty:
-                duty.release()
+            if stop_analysis:
+                stop_analysis()
             if integrator:
                 integrator.stop()
             app.state.epcis.stop()

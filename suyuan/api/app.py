@@ -16,7 +16,7 @@ from suyuan import __version__
 from suyuan.api import errors
 from suyuan.api.analysis import AnalysisWorker
 from suyuan.api.metrics import Metrics, RequestObserver
-from suyuan.api.pagecache import PageTags
+from suyuan.api.pagecache import STAMP_FILE, PageTags
 from suyuan.api.readiness import Readiness, ReadinessGate
 from suyuan.api.routes import codes, credit, dashboard, epcis, events, feedback, findings, flags, goods, inspect
 from suyuan.api.routes import labels
@@ -121,10 +121,12 @@ class Integrator:
 
 
 def _run_logger(metrics: Metrics) -> Callable[[Integrated, float], None]:
-    """One log line and one count per sequencer run that signed a checkpoint."""
+    """One log line and one count per sequencer run that signed a checkpoint (which pages show: tags go)."""
 
     def on_run(done: Integrated, seconds: float) -> None:
         metrics.integrations.inc()
+        if metrics.written is not None:
+            metrics.written()
         sequencer_log.info("integrated", extra={"fields": {
             "event": "integrate", "old_size": done.old_size, "size": done.size,
             "leaves": done.size - done.old_size, "duration_ms": round(seconds * 1000, 3)}})
@@ -198,7 +200,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
     app.add_middleware(ReadinessGate)
     app.state.metrics = Metrics(app, frozenset(r.path for r in resolver.router.routes))
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
-    app.state.page_tags = PageTags(settings.scan_page_max_age_seconds)
+    app.state.page_tags = PageTags(settings.scan_page_max_age_seconds > 0, settings.data_dir / STAMP_FILE)
     app.state.metrics.written = app.state.page_tags.written
     errors.install(app)
     for room in (operations, log, events, credit, dashboard, parties, goods, flags, findings, inspect, reviews,

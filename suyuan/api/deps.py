@@ -113,7 +113,7 @@ async def get_checkpoint_size(request: Request) -> CheckpointSize:
 
 async def get_page_tags(request: Request, settings: SettingsDep) -> PageTags:
     """The scan-page tags this process sent lately (`suyuan.api.pagecache`)."""
-    return _state(request, "page_tags", lambda: PageTags(settings.scan_page_max_age_seconds))
+    return _state(request, "page_tags", lambda: PageTags(settings.scan_page_max_age_seconds > 0))
 
 
 async def get_check_queue(request: Request, ledger: LedgerDep, settings: SettingsDep,

@@ -7,20 +7,25 @@ changes on every scan and is not worth a new download. It is weak
 (RFC 9110 §8.8.1): two renderings of one record carry different form ids.
 
 Each process remembers the tag it last sent for each URL (and negotiated
-type) for `max_age` seconds, the time a cache may keep the page anyway
-(`Cache-Control: max-age`). A revalidation within that time that names the
-tag is answered 304 without reading the record; its check is still logged,
-a moment later, by `suyuan.trace.journey.scanlog.CheckQueue`. Any write
-request answered by this process, or a clone flag raised by a queued check,
-forgets the remembered tags (other workers' lapse after `max_age`).
+type) for `REMEMBER_SECONDS`. A revalidation within that time that names the
+tag is answered 304 without reading the record; its check is still logged, a
+moment later, by `suyuan.trace.journey.scanlog.CheckQueue`. What changes a
+page forgets the remembered tags: any write request answered by a worker on
+this host or a checkpoint it signed (both touch a stamp file in the data
+directory, which every worker looks at: one `stat` per revalidation), or a
+clone flag raised by a queued check. What changes no row through this
+host (another host's writes; the date, for expiry; the analysis's findings)
+shows within `REMEMBER_SECONDS`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -48,6 +53,10 @@ def matches(if_none_match: str | None, tag: str) -> bool:
     return False
 
 
+REMEMBER_SECONDS = 60.0
+STAMP_FILE = "page-tags.stamp"
+
+
 @dataclass(frozen=True)
 class Remembered:
     tag: str
@@ -58,33 +67,50 @@ class Remembered:
 
 
 class PageTags:
-    """The tags this process sent lately, by URL and variant (see the module doc)."""
+    """The tags this process sent lately, by URL and variant (see the module doc); `stamp` None: this
+    process's writes alone forget them."""
 
-    def __init__(self, max_age: float, size: int = 100_000) -> None:
-        self.max_age, self.size = max_age, size
-        self.generation = 0  # bumped by every write this process answers
+    def __init__(self, enabled: bool, stamp: Path | None = None, size: int = 100_000) -> None:
+        self.enabled, self.stamp, self.size = enabled, stamp, size
+        self._local = 0  # writes answered by this process
         self._tags: dict[tuple[str, str], Remembered] = {}
         self._lock = threading.Lock()
 
+    def _generation(self) -> int:
+        try:
+            return self._local + (self.stamp.stat().st_mtime_ns if self.stamp is not None else 0)
+        except FileNotFoundError:
+            return self._local
+
     def remember(self, url: tuple[str, str], tag: str, key: str, kind: str) -> None:
+        generation = self._generation()
         with self._lock:
             if len(self._tags) >= self.size:
                 self._tags.clear()
-            self._tags[url] = Remembered(tag, key, kind, time.monotonic(), self.generation)
+            self._tags[url] = Remembered(tag, key, kind, time.monotonic(), generation)
 
     def fresh(self, url: tuple[str, str], if_none_match: str | None) -> Remembered | None:
         """The remembered answer if the client holds its tag and it is still fresh, else None."""
-        if not if_none_match or self.max_age <= 0:
+        if not if_none_match or not self.enabled:
             return None
         found = self._tags.get(url)
-        if (found is None or found.generation != self.generation
-                or time.monotonic() - found.at >= self.max_age or not matches(if_none_match, found.tag)):
+        if (found is None or time.monotonic() - found.at >= REMEMBER_SECONDS
+                or not matches(if_none_match, found.tag) or found.generation != self._generation()):
             return None
         return found
 
     def written(self) -> None:
-        """Something changed through this process: no remembered tag can be trusted."""
-        self.generation += 1
+        """Something changed through this process: no remembered tag can be trusted, here or in a sibling."""
+        self._local += 1
+        if self.stamp is None:
+            return
+        try:
+            self.stamp.parent.mkdir(parents=True, exist_ok=True)
+            self.stamp.touch()
+            now = time.time_ns()
+            os.utime(self.stamp, ns=(now, max(now, self.stamp.stat().st_mtime_ns + 1)))
+        except OSError:
+            self.stamp = None  # an unwritable data dir: fall back to this process's writes
 
     def forget(self, key: str) -> None:
         with self._lock:

@@ -59,3 +59,18 @@ def test_no_caching_with_max_age_zero(settings):
         key = Story(client, SimpleNamespace(**made)).listed("C4")
         r = client.get("/" + key)
         assert r.status_code == 200 and r.headers["cache-control"] == "no-cache" and "etag" not in r.headers
+
+
+def test_a_write_answered_by_another_worker_forgets_the_tags(client, cast, settings):
+    """Workers on one host share a stamp file in the data directory: a sibling's write ends this one's 304s."""
+    from fastapi.testclient import TestClient
+
+    from suyuan.api.app import create_app
+
+    key = Story(client, cast).listed("C5")
+    tag = client.get("/" + key).headers["etag"]
+    assert client.get("/" + key, headers={"If-None-Match": tag}).status_code == 304
+    with TestClient(create_app(settings, integrate=False)) as sibling:
+        ok(post(sibling, cast.merchant, key, "sell", {"price": "88.00", "order": "c1:" + "cd" * 16}))
+    r = client.get("/" + key, headers={"If-None-Match": tag})
+    assert r.status_code == 200 and r.headers["etag"] != tag and "售出" in r.text

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -45,31 +43,11 @@ def verifies(public_key: bytes, message: bytes, sig: bytes) -> bool:
     return True
 
 
-def signer(public_keys: Sequence[bytes], statement: Mapping[str, Any], sig: bytes) -> int | None:
-    """The index of the first of `public_keys` whose signature over `statement` `sig` is; None if none."""
-    message = canonical(statement)
-    return next((i for i, key in enumerate(public_keys) if verifies(key, message, sig)), None)
+def signer(public_keys: Sequence[bytes], statement: Mapping[str, Any], sig: bytes,
+           message: bytes | None = None) -> int | None:
+    """The index of the first of `public_keys` whose signature over `statement` `sig` is; None if none.
 
-
-_POOL: ThreadPoolExecutor | None = None
-_CPUS = os.cpu_count() or 1
-
-
-def signers(public_keys: Sequence[bytes], signed: Sequence[tuple[bytes, bytes]]) -> list[int | None]:
-    """`signer` of each (canonical message, sig) pair, in order, split across the machine's cores.
-
-    cryptography's Ed25519 verify runs outside the GIL, so a batch's
-    signatures are checked in one chunk per core at once.
+    `message`: the statement's canonical bytes, when the caller has made them already.
     """
-    global _POOL
-
-    def chunk(pairs: Sequence[tuple[bytes, bytes]]) -> list[int | None]:
-        return [next((i for i, key in enumerate(public_keys) if verifies(key, m, s)), None) for m, s in pairs]
-
-    if _CPUS == 1 or len(signed) < 2 * _CPUS:
-        return chunk(signed)
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(_CPUS, thread_name_prefix="suyuan-verify")
-    size = -(-len(signed) // _CPUS)
-    parts = _POOL.map(chunk, [signed[i:i + size] for i in range(0, len(signed), size)])
-    return [found for part in parts for found in part]
+    message = canonical(statement) if message is None else message
+    return next((i for i, key in enumerate(public_keys) if verifies(key, message, sig)), None)

@@ -31,7 +31,7 @@ from suyuan.trace.goods.registry import (
     parcels_t,
     products_t,
 )
-from suyuan.trace.parties.keys import party_public_keys, presign
+from suyuan.trace.parties.keys import party_public_keys
 from suyuan.trace.parties.registry import PartyView, get_party_in
 
 Items = list[tuple[dict[str, Any], str | None]]
@@ -51,7 +51,6 @@ class Batch:
         self._parties: dict[str, PartyView] = {}
         self._keys: dict[str, list[str]] = {}
         self._listings: dict[str, Any] = {}
-        self._signed: dict[int, tuple[dict[str, Any], str | None, bool]] = {}  # by id() of the statement
 
     def party(self, conn: Connection, party_id: str) -> PartyView:
         if party_id not in self._parties:
@@ -62,19 +61,6 @@ class Batch:
         if party_id not in self._keys:
             self._keys[party_id] = party_public_keys(conn, party_id)
         return self._keys[party_id]
-
-    def presign(self, conn: Connection, party: PartyView, items: Items) -> None:
-        """Check the signatures of the party's batch at once, across cores (`suyuan.trace.parties.keys.presign`)."""
-        if sum(1 for _, sig in items if sig is not None) < 2:
-            return
-        for (st, sig), ok in zip(items, presign(self.keys(conn, party.id), items)):
-            if ok is not None:
-                self._signed[id(st)] = (st, sig, ok)
-
-    def signed(self, statement: dict[str, Any], sig: str | None) -> bool | None:
-        """Whether `sig` verified for this very statement, if `presign` checked it."""
-        found = self._signed.get(id(statement))
-        return found[2] if found is not None and found[0] is statement and found[1] == sig else None
 
     def listing(self, conn: Connection, party_id: str) -> Any:
         if party_id not in self._listings:
@@ -126,7 +112,7 @@ def _capture_atomic_in(conn: Connection, settings: Settings, items: Items, resul
             if result.index in refused:
                 raise refused[result.index]
             if batch is None:
-                batch = _start(conn, items, refused, party if review_token is None else None)
+                batch = _start(conn, items, refused)
             out = prepare(conn, settings, st, sig, party=party, review_token=review_token, now=now, batch=batch)
         except SuyuanError as exc:
             result.error = exc
@@ -147,13 +133,11 @@ def _capture_atomic_in(conn: Connection, settings: Settings, items: Items, resul
         result.captured = finish(p, entry)
 
 
-def _start(conn: Connection, items: Items, refused: dict[int, SuyuanError], party: PartyView | None) -> Batch:
-    """Lock every subject, look up every statement id the batch may be retrying, check the party's signatures."""
+def _start(conn: Connection, items: Items, refused: dict[int, SuyuanError]) -> Batch:
+    """Lock every subject and look up every statement id the batch may be retrying."""
     batch = Batch(conn, _refs(items, refused))
     batch.recorded = recorded_ids(conn, [s["id"] for i, (s, _) in enumerate(items)
                                          if i not in refused and isinstance(s.get("id"), str)])
-    if party is not None:
-        batch.presign(conn, party, [item for i, item in enumerate(items) if i not in refused])
     return batch
 
 

@@ -29,13 +29,15 @@ class Lookups(Protocol):
 
     def listing(self, conn: Connection, party_id: str) -> Any: ...
 
-    def signed(self, statement: dict[str, Any], sig: str | None) -> bool | None: ...
-
 
 def check_caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any], sig: str | None,
                  party: PartyView | None, review_token: str | None,
-                 lookups: Lookups | None = None) -> tuple[dict[str, Any], bytes | None]:
-    """Check who is appending; fill in a missing actor. Returns the statement and any token digest."""
+                 lookups: Lookups | None = None, message: bytes | None = None) -> tuple[dict[str, Any], bytes | None]:
+    """Check who is appending; fill in a missing actor. Returns the statement and any token digest.
+
+    `message`: the statement's canonical bytes, when the caller has them (what a sig signs).
+    """
+    original = statement
     if spec.roles == (ev.TOKEN_HOLDER,):
         digest = _token_holder(spec, review_token)
         expected_actor = consumer_actor(digest)
@@ -53,7 +55,7 @@ def check_caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any]
         )
     if party is not None:
         check_signature(conn, party.id, statement, sig, lookups.keys(conn, party.id) if lookups else None,
-                        lookups.signed(statement, sig) if lookups else None)
+                        message if statement is original else None)
     return statement, digest
 
 

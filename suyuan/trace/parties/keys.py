@@ -73,31 +73,6 @@ def sign_statement(private_key: Any, statement: dict[str, Any]) -> str:
     return base64.b64encode(private_key.sign(canonical(statement))).decode()
 
 
-def presign(keys: list[str], items: list[tuple[dict[str, Any], str | None]]) -> list[bool | None]:
-    """Verify a batch's signatures under one party's `keys` at once, across cores.
-
-    For each item: whether its sig verified, or None when it cannot be
-    checked here (no sig, a malformed sig or statement), for
-    `check_signature` to decide with its message.
-    """
-    out: list[bool | None] = [None] * len(items)
-    if not keys:
-        return out
-    public = [_public_key(k) for k in keys]
-    pending: list[tuple[int, tuple[bytes, bytes]]] = []
-    for i, (statement, sig) in enumerate(items):
-        raw = signatures.decode(sig, signatures.SIGNATURE_BYTES) if sig is not None else None
-        if raw is None or not isinstance(statement, dict):
-            continue
-        try:
-            pending.append((i, (canonical(statement), raw)))
-        except InputError:
-            continue
-    for (i, _), index in zip(pending, signatures.signers(public, [pair for _, pair in pending])):
-        out[i] = index is not None
-    return out
-
-
 def verify_statement(public_key_b64: str, statement: dict[str, Any], sig: str) -> bool:
     """Whether base64 `sig` signs `statement` under base64 `public_key_b64`; InputError if malformed."""
     raw_sig = _signature(sig)
@@ -105,11 +80,11 @@ def verify_statement(public_key_b64: str, statement: dict[str, Any], sig: str) -
 
 
 def check_signature(conn: Connection, party_id: str, statement: dict[str, Any], sig: str | None,
-                    keys: list[str] | None = None, signed: bool | None = None) -> None:
+                    keys: list[str] | None = None, message: bytes | None = None) -> None:
     """Unsigned when a key is registered: 401; malformed: 422; not by a current key: 401.
 
     `keys`: the party's current public keys, when the caller already has them;
-    `signed`: whether `sig` verified under them, when the caller checked that already (`presign`).
+    `message`: the statement's canonical bytes, when the caller made them already.
     """
     keys = party_public_keys(conn, party_id) if keys is None else keys
     if not keys:
@@ -125,9 +100,7 @@ def check_signature(conn: Connection, party_id: str, statement: dict[str, Any], 
             field="sig",
         )
     raw_sig = _signature(sig)
-    if signed is None:
-        signed = signatures.signer([_public_key(k) for k in keys], statement, raw_sig) is not None
-    if not signed:
+    if signatures.signer([_public_key(k) for k in keys], statement, raw_sig, message) is None:
         raise Unauthorized(
             "Invalid sig: expected an Ed25519 signature over the statement's canonical bytes "
             f"by a current key of party {party_id}.",

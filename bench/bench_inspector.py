@@ -22,6 +22,7 @@ import csv
 import io
 import os
 import sys
+import tempfile
 import time
 import tracemalloc
 
@@ -208,8 +209,9 @@ def main() -> None:
     p.add_argument("--batches", type=int, default=3, help="batches of the product (export rows ~ 3.4 x items each)")
     p.add_argument("--engine", default="postgresql", choices=["postgresql", "sqlite"])
     args = p.parse_args()
-    with fresh_database(args.engine) as url:
-        settings = Settings(database_url=url, log_origin="bench.suyuan.example/log",
+    with fresh_database(args.engine) as url, tempfile.TemporaryDirectory() as data:
+        # A data dir of its own: the log remembers what it published there (a fresh log each run).
+        settings = Settings(database_url=url, data_dir=data, log_origin="bench.suyuan.example/log",
                             log_key=LogSigner.generate().to_pem().decode(), stale_event_days=36500)
         ledger = open_ledger(settings)
         print(f"{args.engine}: building {args.batches} batches x {args.items} items ...")

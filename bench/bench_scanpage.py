@@ -222,7 +222,7 @@ def main() -> None:
             revalidated = loader(base, tagged, args.seconds, args.connections)
         finally:
             proc.terminate()
-            proc.wait(timeout=20)
+            proc.wait(timeout=180)  # graceful: in-flight requests, the running integration and analysis step
     print(f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, r in (("GET /log/key (baseline)", baseline), ("scan page (HTML, logged)", scan),
                     ("scan page, If-None-Match (304)", revalidated)):

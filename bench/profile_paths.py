@@ -41,7 +41,7 @@ from sqlalchemy import event  # noqa: E402
 from bench.common import fresh_database  # noqa: E402
 from suyuan.config import Settings  # noqa: E402
 
-PATHS = ("append", "single", "batch", "signed", "scan", "trace", "export")
+PATHS = ("append", "single", "batch", "signed", "scan", "trace", "export")  # scan includes its 304s
 
 
 class RoundTrips:
@@ -222,6 +222,23 @@ async def run(url: str, tmp: str, paths: set[str], top: int, html: Path | None) 
                         assert r.status_code == 200, r.text[:300]
                     took = time.perf_counter() - t0
                 _report("scan page (HTML, logged)", took / len(pages), trips.take(), p, top, html, per=len(pages))
+                tags = [(path, (await http.get(path)).headers["etag"]) for path in pages]
+                trips.take()
+                with Profiler(interval=0.0002, async_mode="enabled") as p:
+                    t0 = time.perf_counter()
+                    for _ in range(5):
+                        for path, tag in tags:
+                            r = await http.get(path, headers={"If-None-Match": tag})
+                            assert r.status_code == 304, r.status_code
+                    took = time.perf_counter() - t0
+                _report("scan page revalidated (304)", took / len(tags) / 5, trips.take(), p, top, html,
+                        per=len(tags) * 5)
+                with Profiler(interval=0.0002, async_mode="enabled") as p:
+                    t0 = time.perf_counter()
+                    for _ in range(len(tags) * 5):
+                        assert (await http.get("/log/key")).status_code == 200
+                    took = time.perf_counter() - t0
+                _report("GET /log/key (baseline)", took / len(tags) / 5, trips.take(), p, top, html, per=len(tags) * 5)
         if paths & {"trace", "export"}:
             await _inspector(app, settings, trips, paths, top, html)
 

@@ -12,7 +12,7 @@ tag is answered 304 without reading the record; its check is still logged, a
 moment later, by `suyuan.trace.journey.scanlog.CheckQueue`. What changes a
 page forgets the remembered tags: any write request answered by a worker on
 this host or a checkpoint it signed (both touch a stamp file in the data
-directory, which every worker looks at: one `stat` per revalidation), or a
+directory, which every worker looks at every `STAMP_SECONDS`), or a
 clone flag raised by a queued check. What changes no row through this
 host (another host's writes; the date, for expiry; the analysis's findings)
 shows within `REMEMBER_SECONDS`.
@@ -54,6 +54,7 @@ def matches(if_none_match: str | None, tag: str) -> bool:
 
 
 REMEMBER_SECONDS = 60.0
+STAMP_SECONDS = 0.25  # a sibling worker's write ends this one's 304s within this (a `stat` costs a GIL hand-off)
 STAMP_FILE = "page-tags.stamp"
 
 
@@ -73,14 +74,21 @@ class PageTags:
     def __init__(self, enabled: bool, stamp: Path | None = None, size: int = 100_000) -> None:
         self.enabled, self.stamp, self.size = enabled, stamp, size
         self._local = 0  # writes answered by this process
+        self._stamp_ns, self._stamp_at = 0, -STAMP_SECONDS
+        self.stamp_every = STAMP_SECONDS
         self._tags: dict[tuple[str, str], Remembered] = {}
         self._lock = threading.Lock()
 
     def _generation(self) -> int:
-        try:
-            return self._local + (self.stamp.stat().st_mtime_ns if self.stamp is not None else 0)
-        except FileNotFoundError:
-            return self._local
+        """This process's writes and the stamp's time; the stamp is looked at every STAMP_SECONDS at most."""
+        now = time.monotonic()
+        if self.stamp is not None and now - self._stamp_at >= self.stamp_every:
+            try:
+                self._stamp_ns = self.stamp.stat().st_mtime_ns
+            except FileNotFoundError:
+                self._stamp_ns = 0
+            self._stamp_at = now
+        return self._local + self._stamp_ns
 
     def remember(self, url: tuple[str, str], tag: str, key: str, kind: str) -> None:
         generation = self._generation()

@@ -122,13 +122,13 @@ _FLAGGED = (select(flags_t.c.id).where(flags_t.c.key == bindparam("key"), flags_
 
 def record_scan(conn: Connection, settings: Settings, key: str, region: str | None,
                 now: datetime | None = None, *, checker: str | None = None,
-                watch: bool = False) -> ScanStats:
+                watch: bool = False, relaxed: bool = False) -> ScanStats:
     """Record one consumer check of `key` (a registered code, or a serial under a registered GTIN); return totals.
 
     `checker` is the client's `checker_id` for today. `watch` (serialised
     items) runs the clone tests and records their flags. The caller commits.
     The totals row stays locked until then, so the caller should write last
-    and commit at once.
+    and commit at once. `relaxed`: the transaction already commits without waiting for the disk.
     """
     now = now or datetime.now(UTC)
     region = regions.coarse(region)
@@ -136,7 +136,8 @@ def record_scan(conn: Connection, settings: Settings, key: str, region: str | No
               "s_checker": checker}
     if conn.dialect.name == "postgresql":
         # A lost scan after a crash costs nothing; an fsync per page view costs throughput.
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        if not relaxed:
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         row = conn.execute(_UPSERT["postgresql"], params).one()
     else:
         conn.execute(_APPEND, params)
@@ -273,8 +274,9 @@ class CheckQueue:
         flagged = []
         try:
             with self.engine.begin() as conn:
-                for c in sorted(checks, key=lambda c: (c.key, c.at)):
-                    stats = record_scan(conn, self.settings, c.key, c.region, c.at, checker=c.checker, watch=c.watch)
+                for n, c in enumerate(sorted(checks, key=lambda c: (c.key, c.at))):
+                    stats = record_scan(conn, self.settings, c.key, c.region, c.at, checker=c.checker, watch=c.watch,
+                                        relaxed=n > 0)
                     if c.watch and (stats.checkers is not None or stats.far_at == c.at):
                         flagged.append(c.key)
         except Exception:  # noqa: BLE001 - a lost batch of checks must not stop the next ones

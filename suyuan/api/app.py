@@ -191,6 +191,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
         lifespan=lifespan,
     )
     app.state.settings = settings  # what `suyuan.api.deps.get_settings` hands the routes
+    app.add_middleware(resolver.Revalidations)  # innermost: behind the readiness gate, counted by the observer
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        paths={events.BATCH_PATH: settings.max_batch_body_bytes,
                               goods.SERIALISE_PATH: settings.max_batch_body_bytes,

@@ -176,7 +176,5 @@ async def get_client_address(request: Request, settings: SettingsDep) -> str:
 CheckerSalt = Annotated[bytes, Depends(get_checker_salt)]
 CheckpointSizeDep = Annotated[CheckpointSize, Depends(get_checkpoint_size)]
 PageLimiter = Annotated[anyio.CapacityLimiter, Depends(get_page_limiter)]
-PageTagsDep = Annotated[PageTags, Depends(get_page_tags)]
-CheckQueueDep = Annotated[CheckQueue, Depends(get_check_queue)]
-PartyCreditDep = Annotated[PartyCredit, Depends(get_party_credit)]
+
 ClientAddress = Annotated[str, Depends(get_client_address)]

@@ -34,12 +34,11 @@ from urllib.parse import urlencode
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
+from starlette.routing import Match
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from suyuan.api import links, pagecache, scanview
-from suyuan.api.deps import (CheckerSalt, CheckpointSizeDep, CheckQueueDep, ClientAddress, LedgerDep, PageLimiter,
-                             PageTagsDep, PartyCreditDep, SettingsDep)
+from suyuan.api import deps, links, pagecache, scanview
 from suyuan.codes import regions
 from suyuan.codes.gs1 import make_key
 from suyuan.config import Settings
@@ -82,10 +81,15 @@ class Page:
         return value if regions.is_region(value) else None
 
 
-async def get_page(request: Request, settings: SettingsDep, ledger: LedgerDep, address: ClientAddress,
-                   salt: CheckerSalt, checkpoints: CheckpointSizeDep, limiter: PageLimiter, tags: PageTagsDep,
-                   checks: CheckQueueDep, credit: PartyCreditDep) -> Page:
-    return Page(request, settings, ledger, address, salt, checkpoints, limiter, tags, checks, credit)
+async def get_page(request: Request) -> Page:
+    """One dependency for all a page needs (each a FastAPI dependency of its own costs a scan of its
+    signature per request, which a revalidation answered 304 would spend most of its time on)."""
+    settings, ledger = await deps.get_settings(request), await deps.get_ledger(request)
+    tags = await deps.get_page_tags(request, settings)
+    return Page(request, settings, ledger, deps.client_address(request, settings),
+                await deps.get_checker_salt(request, ledger), await deps.get_checkpoint_size(request),
+                await deps.get_page_limiter(request), tags, await deps.get_check_queue(request, ledger, settings, tags),
+                await deps.get_party_credit(request))
 
 
 def _gtin14(gtin: str) -> str:
@@ -151,6 +155,30 @@ def _cache_headers(page: Page, tag: str | None) -> dict[str, str]:
 def _not_modified(page: Page, tag: str) -> Response:
     """304: no body (RFC 9110 §15.4.5), the validator and the caching headers again."""
     return Response(status_code=304, headers={"Vary": "Accept", **_cache_headers(page, tag)})
+
+
+class Revalidations:
+    """Pure ASGI middleware: a revalidation of a scan page this process tagged lately is answered 304
+    here, before routing (the resolver's paths come after every other route) and dependencies.
+
+    Anything else, and any tag not remembered, goes on to the route, which reads the record.
+    """
+
+    def __init__(self, app):  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send):  # noqa: ANN001
+        if (scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(("/01/", "/00/"))
+                or not any(name == b"if-none-match" for name, _ in scope["headers"])):
+            return await self.app(scope, receive, send)
+        route = next((r for r in router.routes if r.matches(scope)[0] == Match.FULL), None)
+        if route is None or getattr(scope["app"].state, "ledger", None) is None:
+            return await self.app(scope, receive, send)
+        answer = _revalidated(await get_page(Request(scope)))
+        if answer is None:
+            return await self.app(scope, receive, send)
+        scope["route"] = route  # counted and logged as the page's route
+        await answer(scope, receive, send)
 
 
 def _revalidated(page: Page) -> Response | None:

@@ -111,13 +111,12 @@ async def get_checkpoint_size(request: Request) -> CheckpointSize:
     return _state(request, "resolver_checkpoint", CheckpointSize)
 
 
-async def get_page_tags(request: Request, settings: SettingsDep) -> PageTags:
+async def get_page_tags(request: Request, settings: Settings) -> PageTags:
     """The scan-page tags this process sent lately (`suyuan.api.pagecache`)."""
     return _state(request, "page_tags", lambda: PageTags(settings.scan_page_max_age_seconds > 0))
 
 
-async def get_check_queue(request: Request, ledger: LedgerDep, settings: SettingsDep,
-                          tags: Annotated[PageTags, Depends(get_page_tags)]) -> CheckQueue:
+async def get_check_queue(request: Request, ledger: Ledger, settings: Settings, tags: PageTags) -> CheckQueue:
     """Checks answered 304, logged in batches off the request path (stopped with the app)."""
     return _state(request, "check_queue", lambda: CheckQueue(ledger.engine, settings, on_flag=tags.forget))
 
@@ -176,5 +175,4 @@ async def get_client_address(request: Request, settings: SettingsDep) -> str:
 CheckerSalt = Annotated[bytes, Depends(get_checker_salt)]
 CheckpointSizeDep = Annotated[CheckpointSize, Depends(get_checkpoint_size)]
 PageLimiter = Annotated[anyio.CapacityLimiter, Depends(get_page_limiter)]
-
 ClientAddress = Annotated[str, Depends(get_client_address)]

@@ -34,9 +34,9 @@ from urllib.parse import urlencode
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
-from starlette.routing import Match
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.routing import Match
 
 from suyuan.api import deps, links, pagecache, scanview
 from suyuan.codes import regions

@@ -188,12 +188,18 @@ def main() -> None:
     p.add_argument("--proofs", type=int, default=500)
     p.add_argument("--latency-seconds", type=float, default=10)
     p.add_argument("--rate", type=int, default=200)
+    p.add_argument("--figures", default="append,integrate,proof,latency", help="which figures to measure")
     args = p.parse_args()
+    figures = set(args.figures.split(","))
     for kind in args.engines.split(","):
-        bench_append(kind, args.appends)
-        bench_integrate(kind, args.integrate)
-        bench_proofs(kind, args.leaves, args.proofs)
-        bench_latency(kind, args.latency_seconds, args.rate)
+        if "append" in figures:
+            bench_append(kind, args.appends)
+        if "integrate" in figures:
+            bench_integrate(kind, args.integrate)
+        if "proof" in figures:
+            bench_proofs(kind, args.leaves, args.proofs)
+        if "latency" in figures:
+            bench_latency(kind, args.latency_seconds, args.rate)
 
 
 if __name__ == "__main__":

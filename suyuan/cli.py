@@ -225,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-format", choices=["text", "json"], default="text",
                        help="json: one JSON line per request and per sequencer run, on stderr")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (PostgreSQL only; the sequencer stays single)")
     serve.set_defaults(func=cmd_serve)
     demo = sub.add_parser("demo", help="seed a realistic demo log (or, with --world, a synthetic world)")
     demo.add_argument("--world", type=int, metavar="N",

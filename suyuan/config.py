@@ -135,6 +135,11 @@ class Settings(Thresholds):
         description="Scan page: a serial checked in two provinces within this window shows the "
         "possible-clone warning.",
     )
+    scan_page_max_age_seconds: int = Field(
+        default=5, ge=0, le=3600,
+        description="Scan page: Cache-Control max-age, and how long a revalidation (If-None-Match) is "
+        "answered 304 from the tag the process sent last (0: no-cache, every check reads the record).",
+    )
     ready_max_lag_seconds: float = Field(
         default=60.0, gt=0,
         description="GET /readyz answers 503 while the oldest entry waiting for the sequencer has waited "

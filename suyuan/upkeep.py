@@ -30,6 +30,14 @@ def serve(settings: Settings, args: argparse.Namespace, start: Callable[[], obje
 
     from suyuan.api.app import create_app
     from suyuan.api.logs import json_log_config
+    from suyuan.errors import ConfigError
+
+    workers = getattr(args, "workers", 1)
+    if not 1 <= workers <= 64:
+        raise ConfigError(f"Invalid --workers: expected 1 to 64 worker processes, got {workers}.")
+    if workers > 1 and settings.sqlalchemy_url.startswith("sqlite"):
+        raise ConfigError(f"--workers {workers}: SQLite takes one writing process at a time; serve one worker, "
+                         "or set SUYUAN_DATABASE_URL to PostgreSQL for more.")
 
     serving = f"serving on http://{args.host}:{args.port}  (API docs at /docs)"
     extra: dict = {}
@@ -42,8 +50,14 @@ def serve(settings: Settings, args: argparse.Namespace, start: Callable[[], obje
     else:
         start()
         print(serving, flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
-                timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or 1, **extra)
+    options = {"host": args.host, "port": args.port, "log_level": "info",
+               "timeout_graceful_shutdown": int(settings.shutdown_grace_seconds) or 1, **extra}
+    if workers > 1:
+        # Each worker builds its app from the same environment; the sequencer stays single by its
+        # advisory lock, and one worker takes the analysis (`suyuan.ledger.duties`).
+        uvicorn.run("suyuan.api.app:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 

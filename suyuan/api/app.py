@@ -16,6 +16,7 @@ from suyuan import __version__
 from suyuan.api import contract, errors
 from suyuan.api.analysis import AnalysisWorker
 from suyuan.api.metrics import Metrics, RequestObserver
+from suyuan.api.pagecache import STAMP_FILE, PageTags
 from suyuan.api.readiness import OPEN_PATHS, Readiness, ReadinessGate
 from suyuan.api.routes import codes, credit, dashboard, epcis, events, feedback, findings, flags, goods, inspect
 from suyuan.api.routes import labels
@@ -23,6 +24,7 @@ from suyuan.api.routes import log, operations, parties, people, resolver, review
 from suyuan.config import Settings, get_settings
 from suyuan.epcis.service import EpcisService
 from suyuan.errors import LogForkRefused
+from suyuan.ledger import duties
 from suyuan.ledger.ledger import Ledger
 from suyuan.ledger.sequencer import Integrated
 from suyuan.runtime import open_ledger
@@ -119,10 +121,12 @@ class Integrator:
 
 
 def _run_logger(metrics: Metrics) -> Callable[[Integrated, float], None]:
-    """One log line and one count per sequencer run that signed a checkpoint."""
+    """One log line and one count per sequencer run that signed a checkpoint (which pages show: tags go)."""
 
     def on_run(done: Integrated, seconds: float) -> None:
         metrics.integrations.inc()
+        if metrics.written is not None:
+            metrics.written()
         sequencer_log.info("integrated", extra={"fields": {
             "event": "integrate", "old_size": done.old_size, "size": done.size,
             "leaves": done.size - done.old_size, "duration_ms": round(seconds * 1000, 3)}})
@@ -130,12 +134,21 @@ def _run_logger(metrics: Metrics) -> Callable[[Integrated, float], None]:
     return on_run
 
 
-def _start_analysis(app: FastAPI, ledger: Ledger, settings: Settings) -> AnalysisWorker:
+def _start_analysis(app: FastAPI, ledger: Ledger, settings: Settings) -> Callable[[], None] | None:
+    """Start the analysis if this process takes its duty (of several `serve --workers`, one does); its stop."""
+    duty = duties.take(ledger.engine, duties.ANALYSIS)
+    if duty is None:
+        return None
     worker = AnalysisWorker(ledger, settings)
     app.state.analysis = worker
     app.state.metrics.captured = worker.nudge  # a capture route's answer wakes it
     worker.start()
-    return worker
+
+    def stop() -> None:
+        worker.stop()
+        duty.release()
+
+    return stop
 
 
 def create_app(settings: Settings | None = None, *, integrate: bool = True, analyse: bool | None = None) -> FastAPI:
@@ -149,6 +162,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
         ledger = open_ledger(settings)
         app.state.ledger = ledger
         app.state.readiness = Readiness(ledger.engine, settings.ready_max_lag_seconds)
+        app.state.readiness.problem()  # looked at once before the first request, so a new worker is ready at once
         app.state.epcis = EpcisService(ledger.engine, settings, background=integrate)
         integrator = None
         if integrate:
@@ -156,15 +170,17 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
                                     on_run=_run_logger(app.state.metrics))
             integrator.start()
             app.state.readiness.refusal = lambda: integrator.refusal
-        analysis = _start_analysis(app, ledger, settings) if analyse and settings.analytics_enabled else None
+        stop_analysis = _start_analysis(app, ledger, settings) if analyse and settings.analytics_enabled else None
         try:
             yield
         finally:
-            if analysis:
-                analysis.stop()
+            if stop_analysis:
+                stop_analysis()
             if integrator:
                 integrator.stop()
             app.state.epcis.stop()
+            if getattr(app.state, "check_queue", None) is not None:
+                app.state.check_queue.stop()  # log the checks answered 304 before the engine goes
             ledger.engine.dispose()
 
     app = FastAPI(
@@ -175,6 +191,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
         lifespan=lifespan,
     )
     app.state.settings = settings  # what `suyuan.api.deps.get_settings` hands the routes
+    app.add_middleware(resolver.Revalidations)  # innermost: behind the readiness gate, counted by the observer
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        paths={events.BATCH_PATH: settings.max_batch_body_bytes,
                               goods.SERIALISE_PATH: settings.max_batch_body_bytes,
@@ -184,6 +201,8 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
     app.add_middleware(ReadinessGate)
     app.state.metrics = Metrics(app, frozenset(r.path for r in resolver.router.routes))
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
+    app.state.page_tags = PageTags(settings.scan_page_max_age_seconds > 0, settings.data_dir / STAMP_FILE)
+    app.state.metrics.written = app.state.page_tags.written
     errors.install(app)
     contract.install(app, OPEN_PATHS)
     for room in (operations, log, events, credit, dashboard, parties, goods, flags, findings, inspect, reviews,

@@ -18,11 +18,13 @@ import anyio
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
+from suyuan.api.pagecache import PageTags
 from suyuan.config import Settings
 from suyuan.errors import Unauthorized
 from suyuan.ledger.ledger import Ledger
 from suyuan.trace.journey.public import CheckpointSize
-from suyuan.trace.journey.scanlog import CHECKER_SALT_PURPOSE
+from suyuan.trace.credit.record import PartyCredit
+from suyuan.trace.journey.scanlog import CHECKER_SALT_PURPOSE, CheckQueue
 from suyuan.trace.parties.auth import Caller, identify, require_active, require_roles
 from suyuan.trace.parties.registry import PartyView
 from suyuan.trace.privacy.vault import Vault, vault_master_key
@@ -107,6 +109,21 @@ async def get_checker_salt(request: Request, ledger: LedgerDep) -> bytes:
 async def get_checkpoint_size(request: Request) -> CheckpointSize:
     """The process's latest-checkpoint size, read at most once a second by whoever needs it next."""
     return _state(request, "resolver_checkpoint", CheckpointSize)
+
+
+async def get_page_tags(request: Request, settings: Settings) -> PageTags:
+    """The scan-page tags this process sent lately (`suyuan.api.pagecache`)."""
+    return _state(request, "page_tags", lambda: PageTags(settings.scan_page_max_age_seconds > 0))
+
+
+async def get_check_queue(request: Request, ledger: Ledger, settings: Settings, tags: PageTags) -> CheckQueue:
+    """Checks answered 304, logged in batches off the request path (stopped with the app)."""
+    return _state(request, "check_queue", lambda: CheckQueue(ledger.engine, settings, on_flag=tags.forget))
+
+
+async def get_party_credit(request: Request) -> PartyCredit:
+    """Parties' public credit for scan pages, kept a second per process."""
+    return _state(request, "party_credit", PartyCredit)
 
 
 async def get_page_limiter(request: Request) -> anyio.CapacityLimiter:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -100,9 +101,12 @@ class Metrics:
         self.registry.register(LogCollector(app))
         self.registry.register(FindingsCollector(app))
         self.captured: threading.Event | None = None  # set when a capture route answers (background analysis)
+        self.written: Callable[[], None] | None = None  # called when any write request succeeds (page tags)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
+        if self.written is not None and method not in ("GET", "HEAD", "OPTIONS") and status < 400:
+            self.written()
         if method == "POST" and route in CAPTURE_ROUTES:
             self.capture.labels(route).observe(seconds)
             if self.captured is not None and status < 400:

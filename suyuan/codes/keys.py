@@ -131,6 +131,21 @@ def _qualifier(kind: str, encoded: str) -> str:
 
 def validate_key(key: str) -> str:
     """Return `key` if it is a canonical ledger key, else raise InputError."""
+    if isinstance(key, str) and key in _VALID:
+        return key
+    _check_key(key)
+    if len(_VALID) >= _VALID_MAX:  # keys of a batch repeat within it; an old batch's need not stay
+        _VALID.clear()
+    _VALID.add(key)
+    return key
+
+
+# Keys found valid: a batch checks each key several times (capture, its state row, the entry).
+_VALID: set[str] = set()
+_VALID_MAX = 65536
+
+
+def _check_key(key: str) -> None:
     if not isinstance(key, str) or not key:
         raise InputError(f"Invalid key: {KEY_HINT}, got an empty value.", field="key")
     parts = key.split("/")
@@ -138,7 +153,7 @@ def validate_key(key: str) -> str:
         if len(parts) != 2:
             raise InputError(f"Invalid key {key!r}: {KEY_HINT}.", field="key")
         check_digits("SSCC", parts[1], 18)
-        return key
+        return
     if parts[0] != "01" or len(parts) not in (2, 4, 6):
         raise InputError(f"Invalid key {key!r}: {KEY_HINT}.", field="key")
     check_digits("GTIN", parts[1], 14)
@@ -151,7 +166,6 @@ def validate_key(key: str) -> str:
         )
     for i in range(2, len(parts), 2):
         _qualifier("lot" if parts[i] == "10" else "serial", parts[i + 1])
-    return key
 
 
 def make_key(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -71,3 +72,27 @@ def test_bad_public_keys(client, cast):
     r = client.post(f"/v1/parties/{cast.producer.id}/keys", headers=cast.merchant.headers,
                     json={"public_key": public_b64(Ed25519PrivateKey.generate())})
     assert r.status_code == 403
+
+
+@pytest.mark.parametrize("n", [12, 136])
+def test_signed_atomic_batch(client, cast, n):
+    """Each signature of an atomic batch is judged against its own statement; the first bad one refuses it."""
+    key = Ed25519PrivateKey.generate()
+    r = client.post(f"/v1/parties/{cast.producer.id}/keys", headers=cast.producer.headers,
+                    json={"public_key": public_b64(key)})
+    assert r.status_code == 204, r.text
+    sts = [statement(f"01/{gtin(60 + i)}", "register", PRODUCT, actor=cast.producer.id) for i in range(n)]
+    events = [{"statement": st, "sig": sign_statement(key, st)} for st in sts]
+    swapped = [dict(e) for e in events]
+    swapped[3]["sig"], swapped[n - 1]["sig"] = events[n - 1]["sig"], events[3]["sig"]  # valid, wrong statements
+    r = client.post("/v1/events:batch", json={"events": swapped}, headers=cast.producer.headers)
+    assert r.status_code == 401, r.text
+    results = r.json()["results"]
+    assert results[3]["status"] == 401 and results[3]["error"]["field"] == "sig"
+    assert {x["status"] for i, x in enumerate(results) if i != 3} == {424}
+    malformed = [dict(e) for e in events]
+    malformed[5]["sig"] = "not base64!"
+    r = client.post("/v1/events:batch", json={"events": malformed}, headers=cast.producer.headers)
+    assert r.status_code == 422 and r.json()["results"][5]["error"]["field"] == "sig"
+    r = client.post("/v1/events:batch", json={"events": events}, headers=cast.producer.headers)
+    assert r.status_code == 200 and r.json()["written"] == n, r.text

@@ -15,6 +15,11 @@ red warning page (404, 400), never a server error; a check of an unregistered
 serial under a registered GTIN is logged as well (a possible made-up code, for
 `suyuan.analytics`). Reviews and complaints posted from the page are
 `suyuan.api.routes.feedback`.
+
+Pages carry a weak ETag and a short `Cache-Control: max-age`
+(`suyuan.api.pagecache`), so a CDN or a reverse proxy carries repeated
+scans; a revalidation of the tag this process sent lately is answered 304
+at once, its check logged a moment later in a batch.
 """
 
 from __future__ import annotations
@@ -31,9 +36,9 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.routing import Match
 
-from suyuan.api import links, scanview
-from suyuan.api.deps import CheckerSalt, CheckpointSizeDep, ClientAddress, LedgerDep, PageLimiter, SettingsDep
+from suyuan.api import deps, links, pagecache, scanview
 from suyuan.api.params import GtinPath, QualifierPath, SsccPath
 from suyuan.codes import regions
 from suyuan.codes.gs1 import make_key
@@ -42,7 +47,8 @@ from suyuan.errors import InputError, SuyuanError
 from suyuan.ledger.ledger import Ledger
 from suyuan.trace.goods.registry import KeyRef, key_ref
 from suyuan.trace.journey.public import CheckpointSize, PublicRecord, Warning, public_record
-from suyuan.trace.journey.scanlog import consumer_check
+from suyuan.trace.credit.record import PartyCredit
+from suyuan.trace.journey.scanlog import CheckQueue, consumer_check
 
 router = APIRouter(tags=["resolver (GS1 Digital Link)"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -62,6 +68,9 @@ class Page:
     salt: bytes
     checkpoints: CheckpointSize
     limiter: anyio.CapacityLimiter
+    tags: pagecache.PageTags
+    checks: CheckQueue
+    credit: PartyCredit
 
     @property
     def lang(self) -> str:
@@ -73,9 +82,15 @@ class Page:
         return value if regions.is_region(value) else None
 
 
-async def get_page(request: Request, settings: SettingsDep, ledger: LedgerDep, address: ClientAddress,
-                   salt: CheckerSalt, checkpoints: CheckpointSizeDep, limiter: PageLimiter) -> Page:
-    return Page(request, settings, ledger, address, salt, checkpoints, limiter)
+async def get_page(request: Request) -> Page:
+    """One dependency for all a page needs (each a FastAPI dependency of its own costs a scan of its
+    signature per request, which a revalidation answered 304 would spend most of its time on)."""
+    settings, ledger = await deps.get_settings(request), await deps.get_ledger(request)
+    tags = await deps.get_page_tags(request, settings)
+    return Page(request, settings, ledger, deps.client_address(request, settings),
+                await deps.get_checker_salt(request, ledger), await deps.get_checkpoint_size(request),
+                await deps.get_page_limiter(request), tags, await deps.get_check_queue(request, ledger, settings, tags),
+                await deps.get_party_credit(request))
 
 
 def _gtin14(gtin: str) -> str:
@@ -103,21 +118,89 @@ def _resolve(page: Page, *, gtin: str | None = None, lot: str | None = None,
         return _not_ours(request, mode, lang, key, Warning("unregistered", {"key": key}), 404)
     if mode == "linkset":
         return links.linkset(request, rec)
+    record = rec.as_json()
+    tag = _tag(page, mode, rec, record)
+    if tag is not None and pagecache.matches(request.headers.get("if-none-match"), tag):
+        return _not_modified(page, tag)
     if mode == "json":
-        body = rec.as_json() | {"uri": links.absolute(request, rec.key),
-                                "messages": [scanview.warning_line(w, lang) for w in rec.warnings],
-                                "notices": scanview.notices(rec, lang)}
-        return JSONResponse(body, headers=links.page_headers(request, rec.key))
-    return _html(request, rec, lang)
+        body = record | {"uri": links.absolute(request, rec.key),
+                         "messages": [scanview.warning_line(w, lang) for w in rec.warnings],
+                         "notices": scanview.notices(rec, lang)}
+        return JSONResponse(body, headers=links.page_headers(request, rec.key) | _cache_headers(page, tag))
+    return _html(request, rec, lang, _cache_headers(page, tag))
 
 
-def _html(request: Request, rec: PublicRecord, lang: str) -> Response:
+# --- HTTP caching (`suyuan.api.pagecache`) ------------------------------------------------
+
+
+def _url(page: Page, mode: str) -> tuple[str, str]:
+    return mode, page.request.url.path + "?" + page.request.url.query
+
+
+def _tag(page: Page, mode: str, rec: PublicRecord, record: dict) -> str | None:
+    """The page's tag, remembered for revalidations; None for pages no cache may keep (a review token's)."""
+    query = page.request.query_params
+    if page.settings.scan_page_max_age_seconds <= 0 or query.get("review_token"):
+        return None
+    tag = pagecache.etag((mode, page.lang, query.get("done") or ""), record)
+    page.tags.remember(_url(page, mode), tag, rec.key, rec.kind)
+    return tag
+
+
+def _cache_headers(page: Page, tag: str | None) -> dict[str, str]:
+    if tag is None:
+        return {}
+    return {"ETag": tag, "Cache-Control": f"public, max-age={page.settings.scan_page_max_age_seconds}"}
+
+
+def _not_modified(page: Page, tag: str) -> Response:
+    """304: no body (RFC 9110 §15.4.5), the validator and the caching headers again."""
+    return Response(status_code=304, headers={"Vary": "Accept", **_cache_headers(page, tag)})
+
+
+class Revalidations:
+    """Pure ASGI middleware: a revalidation of a scan page this process tagged lately is answered 304
+    here, before routing (the resolver's paths come after every other route) and dependencies.
+
+    Anything else, and any tag not remembered, goes on to the route, which reads the record.
+    """
+
+    def __init__(self, app):  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send):  # noqa: ANN001
+        if (scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(("/01/", "/00/"))
+                or not any(name == b"if-none-match" for name, _ in scope["headers"])):
+            return await self.app(scope, receive, send)
+        route = next((r for r in router.routes if r.matches(scope)[0] == Match.FULL), None)
+        if route is None or getattr(scope["app"].state, "ledger", None) is None:
+            return await self.app(scope, receive, send)
+        answer = _revalidated(await get_page(Request(scope)))
+        if answer is None:
+            return await self.app(scope, receive, send)
+        scope["route"] = route  # counted and logged as the page's route
+        await answer(scope, receive, send)
+
+
+def _revalidated(page: Page) -> Response | None:
+    """A 304 straight from the tag this process sent for the URL, the check logged off the request path."""
+    if "if-none-match" not in page.request.headers:
+        return None
+    mode = links.wants(page.request)
+    found = page.tags.fresh(_url(page, mode), page.request.headers["if-none-match"]) if mode != "linkset" else None
+    if found is None:
+        return None
+    page.checks.add(page.salt, page.address, found.key, page.region, watch=found.kind == "item")
+    return _not_modified(page, found.tag)
+
+
+def _html(request: Request, rec: PublicRecord, lang: str, cache: dict[str, str]) -> Response:
     done = request.query_params.get("done")
     # A review token in the link (the QR code on a delivery slip) fills in the forms; such a page
     # is not stored by caches and sends no Referer, so the token goes no further.
     token = request.query_params.get("review_token", "")
     token = token if REVIEW_TOKEN_LINK.match(token) else None
-    headers = links.page_headers(request, rec.key)
+    headers = links.page_headers(request, rec.key) | cache
     if token:
         headers |= {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     ctx = scanview.page_context(rec, lang) | {
@@ -137,7 +220,8 @@ def _build(page: Page, ref: KeyRef, *, count: bool) -> PublicRecord | None:
     unknown = consumer_check(page.settings, page.salt, page.address, page.region, watch=False)
     return public_record(page.ledger.engine, ref, record_check=check if count else None,
                          checkpoint_size=page.checkpoints.get(page.ledger.engine), settings=page.settings,
-                         record_unregistered=unknown if count and ref.kind == "item" else None)
+                         record_unregistered=unknown if count and ref.kind == "item" else None,
+                         credit_cache=page.credit)
 
 
 def _not_ours(request: Request, mode: str, lang: str, key: str, warning: Warning, status: int) -> Response:
@@ -158,8 +242,12 @@ def _not_ours(request: Request, mode: str, lang: str, key: str, warning: Warning
 async def _in_thread(page: Page, **path: str | None) -> Response:
     """`_resolve` on a worker thread, at most PAGE_THREADS at once (`suyuan.api.deps.get_page_limiter`).
 
-    Further requests wait here, in the event loop, not in the thread pool.
+    Further requests wait here, in the event loop, not in the thread pool. A revalidation of a page
+    this process sent lately is answered here, without a thread.
     """
+    revalidated = _revalidated(page)
+    if revalidated is not None:
+        return revalidated
     return await anyio.to_thread.run_sync(partial(_resolve, page, **path), limiter=page.limiter)
 
 

@@ -52,8 +52,51 @@ def canonical(value: Any) -> bytes:
         raise InputError(f"Value cannot be canonicalised (RFC 8785): {exc}.") from exc
 
 
+class _Refused(Exception):
+    """Something `_check_json` refuses: found without paths, then named by `_check_json_at`."""
+
+
+_SAFE = 2**53 - 1
+
+
+def _bmp_json(value: Any) -> bool:
+    """`_check_json` without building a path per node (the common case: nothing to refuse).
+
+    Exact types only: a subclass, like anything refused, raises `_Refused` for `_check_json_at` to judge.
+    """
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        if -_SAFE <= value <= _SAFE:
+            return True
+        raise _Refused
+    if kind is dict:
+        fast = True
+        for k, v in value.items():
+            if type(k) is not str:
+                raise _Refused
+            if not _bmp_json(v) or _ASTRAL.search(k):
+                fast = False
+        return fast
+    if kind is list:
+        fast = True
+        for v in value:
+            if not _bmp_json(v):
+                fast = False
+        return fast
+    raise _Refused
+
+
 def _check_json(value: Any, path: str) -> bool:
     """Refuse floats, unsafe integers and non-JSON; True if every key is in the BMP."""
+    try:
+        return _bmp_json(value)
+    except _Refused:
+        return _check_json_at(value, path)
+
+
+def _check_json_at(value: Any, path: str) -> bool:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return True
     if isinstance(value, float):
@@ -75,12 +118,12 @@ def _check_json(value: Any, path: str) -> bool:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise InputError(f"Invalid object key at {path or '/'}: expected a string.")
-            fast = _check_json(v, f"{path}/{k}") and fast and not _ASTRAL.search(k)
+            fast = _check_json_at(v, f"{path}/{k}") and fast and not _ASTRAL.search(k)
         return fast
     if isinstance(value, list):
         fast = True
         for i, v in enumerate(value):
-            fast = _check_json(v, f"{path}/{i}") and fast
+            fast = _check_json_at(v, f"{path}/{i}") and fast
         return fast
     raise InputError(f"Invalid value at {path or '/'}: expected JSON, got {type(value).__name__}.")
 

@@ -43,7 +43,11 @@ def verifies(public_key: bytes, message: bytes, sig: bytes) -> bool:
     return True
 
 
-def signer(public_keys: Sequence[bytes], statement: Mapping[str, Any], sig: bytes) -> int | None:
-    """The index of the first of `public_keys` whose signature over `statement` `sig` is; None if none."""
-    message = canonical(statement)
+def signer(public_keys: Sequence[bytes], statement: Mapping[str, Any], sig: bytes,
+           message: bytes | None = None) -> int | None:
+    """The index of the first of `public_keys` whose signature over `statement` `sig` is; None if none.
+
+    `message`: the statement's canonical bytes, when the caller has made them already.
+    """
+    message = canonical(statement) if message is None else message
     return next((i for i, key in enumerate(public_keys) if verifies(key, message, sig)), None)

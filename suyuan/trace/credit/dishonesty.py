@@ -25,17 +25,25 @@ LISTED_RULE = "dishonest_listed"
 ALLOWED_WHILE_LISTED = ("repair_requested",)
 
 
-def require_not_listed(conn: Connection, party_id: str, event_type: str) -> None:
-    """Forbidden (403, rule `dishonest_listed`) for a listed party's write, but its repair request."""
+def require_not_listed(conn: Connection, party_id: str, event_type: str, listing: Any = False) -> None:
+    """Forbidden (403, rule `dishonest_listed`) for a listed party's write, but its repair request.
+
+    `listing`: the party's `listing` row when the caller has read it already (a batch reads it once).
+    """
     if event_type in ALLOWED_WHILE_LISTED:
         return
-    row = conn.execute(select(credit_parties_t.c.listed, credit_parties_t.c.listed_at)
-                       .where(credit_parties_t.c.party_id == party_id)).first()
+    row = listing_of(conn, party_id) if listing is False else listing
     if row is not None and row.listed:
         raise Forbidden(f"Party {party_id} is on the dishonesty list since "
                         f"{row.listed_at.date().isoformat()}: expected a party not listed to write; file a "
                         "credit repair (POST /v1/parties/{id}/repairs) to leave the list.",
                         field="authorization", rule="dishonest_listed")
+
+
+def listing_of(conn: Connection, party_id: str) -> Any:
+    """The party's (listed, listed_at) row; None for a party with no credit record yet."""
+    return conn.execute(select(credit_parties_t.c.listed, credit_parties_t.c.listed_at)
+                        .where(credit_parties_t.c.party_id == party_id)).first()
 
 
 def list_party(conn: Connection, settings: Settings, party_id: str, entry: bytes, basis: str,

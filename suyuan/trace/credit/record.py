@@ -8,6 +8,7 @@ active warnings about them or the goods' batch.
 
 from __future__ import annotations
 
+import time as clock
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
@@ -96,18 +97,45 @@ def dishonest(engine: Engine, after: str | None, limit: int) -> tuple[list[dict[
 
 
 def disclosure(conn: Connection, settings: Settings, party_ids: Sequence[str | None],
-               keys: Sequence[str]) -> dict[str, Any]:
-    """For a scan page: each party's name, licences, level and pledges, and the active warnings."""
+               keys: Sequence[str], cache: PartyCredit | None = None) -> dict[str, Any]:
+    """For a scan page: each party's name, licences, level and pledges, and the active warnings.
+
+    With a `cache`, a party's part may be up to its `ttl` old; the warnings are read every time.
+    """
     ids = [p for p in dict.fromkeys(party_ids) if p]
     now = datetime.now(UTC)
-    parties: dict[str, Any] = {}
-    for pid in ids:
-        party: PartyView = get_party_in(conn, pid)
-        current = score.compute(conn, settings, pid, now)
-        parties[pid] = {"id": pid, "name": party.name, "licences": list(party.licences), "level": current.level,
-                        "score": current.score, "pledges": pledges.of_party(conn, pid)}
+    parties = {pid: (cache.get(conn, settings, pid, now) if cache is not None
+                     else party_credit(conn, settings, pid, now)) for pid in ids}
     active, _ = warnings.active(conn, now.date(), parties=ids, keys=list(keys), limit=50)
     return {"parties": parties, "warnings": active}
+
+
+def party_credit(conn: Connection, settings: Settings, pid: str, now: datetime) -> dict[str, Any]:
+    """A party's public credit: name, licences, level, score and pledges."""
+    party: PartyView = get_party_in(conn, pid)
+    current = score.compute(conn, settings, pid, now, explain=False)
+    return {"id": pid, "name": party.name, "licences": list(party.licences), "level": current.level,
+            "score": current.score, "pledges": pledges.of_party(conn, pid)}
+
+
+class PartyCredit:
+    """Parties' public credit kept per process for `ttl` seconds: a producer's and a merchant's credit
+    is the same on every one of their items' pages, and a scan page may be as stale as its checkpoint size."""
+
+    def __init__(self, ttl: float = 1.0, size: int = 4096) -> None:
+        self.ttl, self.size = ttl, size
+        self._kept: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    def get(self, conn: Connection, settings: Settings, pid: str, now: datetime) -> dict[str, Any]:
+        at = clock.monotonic()
+        kept = self._kept.get(pid)
+        if kept is not None and at - kept[0] < self.ttl:
+            return kept[1]
+        value = party_credit(conn, settings, pid, now)
+        if len(self._kept) >= self.size:
+            self._kept.clear()
+        self._kept[pid] = (at, value)
+        return value
 
 
 def complaint_party(engine: Engine, entry: str) -> str:

@@ -106,8 +106,12 @@ def _explained_marks(conn: Connection, party_id: str, buckets: list[Any], settin
     return out
 
 
-def compute(conn: Connection, settings: Settings, party_id: str, now: datetime | None = None) -> Credit:
-    """The party's credit now (NotFound for an unknown party): a few indexed reads, however long its record."""
+def compute(conn: Connection, settings: Settings, party_id: str, now: datetime | None = None, *,
+            explain: bool = True) -> Credit:
+    """The party's credit now (NotFound for an unknown party): a few indexed reads, however long its record.
+
+    `explain=False` (the scan page, which shows the level only) skips reading the marks that explain it.
+    """
     now = now or datetime.now(UTC)
     created = conn.execute(select(parties_t.c.created).where(parties_t.c.id == party_id)).scalar()
     if created is None:
@@ -119,7 +123,7 @@ def compute(conn: Connection, settings: Settings, party_id: str, now: datetime |
     buckets = [b for b in conn.execute(select(sums_t).where(sums_t.c.party_id == party_id)) if b.count > 0]
     scale = 2.0 ** (-_halvings(now, h))
     penalty = sum(mark_weight(b.kind, b.severity, settings) * b.anchored * scale for b in buckets)
-    explanation = _explained_marks(conn, party_id, buckets, settings, now)
+    explanation = _explained_marks(conn, party_id, buckets, settings, now) if explain else []
     last = state.last_mark if state is not None else None
     for f in upheld_findings(conn, party_id):
         at = f.updated or f.created

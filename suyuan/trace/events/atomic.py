@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from suyuan.config import Settings
 from suyuan.errors import Conflict, SuyuanError
+from suyuan.trace.credit import dishonesty
 from suyuan.ledger.chain import append_batch_in, recorded_ids
 from suyuan.trace.events.prepare import BatchResult, Captured, Prepared, finish, prepare
 from suyuan.trace.goods.registry import (
@@ -49,6 +50,7 @@ class Batch:
         self.prepared: dict[str, bytes] = {}  # statement id -> digest, prepared in this batch
         self._parties: dict[str, PartyView] = {}
         self._keys: dict[str, list[str]] = {}
+        self._listings: dict[str, Any] = {}
 
     def party(self, conn: Connection, party_id: str) -> PartyView:
         if party_id not in self._parties:
@@ -59,6 +61,11 @@ class Batch:
         if party_id not in self._keys:
             self._keys[party_id] = party_public_keys(conn, party_id)
         return self._keys[party_id]
+
+    def listing(self, conn: Connection, party_id: str) -> Any:
+        if party_id not in self._listings:
+            self._listings[party_id] = dishonesty.listing_of(conn, party_id)
+        return self._listings[party_id]
 
 
 def _lock_all(conn: Connection, refs: list[KeyRef]) -> set[str]:

@@ -27,11 +27,17 @@ class Lookups(Protocol):
 
     def keys(self, conn: Connection, party_id: str) -> list[str]: ...
 
+    def listing(self, conn: Connection, party_id: str) -> Any: ...
+
 
 def check_caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any], sig: str | None,
                  party: PartyView | None, review_token: str | None,
-                 lookups: Lookups | None = None) -> tuple[dict[str, Any], bytes | None]:
-    """Check who is appending; fill in a missing actor. Returns the statement and any token digest."""
+                 lookups: Lookups | None = None, message: bytes | None = None) -> tuple[dict[str, Any], bytes | None]:
+    """Check who is appending; fill in a missing actor. Returns the statement and any token digest.
+
+    `message`: the statement's canonical bytes, when the caller has them (what a sig signs).
+    """
+    original = statement
     if spec.roles == (ev.TOKEN_HOLDER,):
         digest = _token_holder(spec, review_token)
         expected_actor = consumer_actor(digest)
@@ -48,7 +54,8 @@ def check_caller(conn: Connection, spec: ev.EventType, statement: dict[str, Any]
             field="actor",
         )
     if party is not None:
-        check_signature(conn, party.id, statement, sig, lookups.keys(conn, party.id) if lookups else None)
+        check_signature(conn, party.id, statement, sig, lookups.keys(conn, party.id) if lookups else None,
+                        message if statement is original else None)
     return statement, digest
 
 
@@ -75,5 +82,6 @@ def _party(conn: Connection, spec: ev.EventType, party: PartyView | None, review
     if not party.active:
         raise Forbidden(f"Party {party.id} is suspended: expected an active party to write.")
     rules.require_role(party.roles, spec.roles, spec.name)
-    dishonesty.require_not_listed(conn, party.id, spec.name)
+    dishonesty.require_not_listed(conn, party.id, spec.name,
+                                  lookups.listing(conn, party.id) if lookups else False)
     return party

@@ -92,9 +92,9 @@ def prepare(conn: Connection, settings: Settings, statement: dict[str, Any], sig
     """Check and apply one event's rules and state; a retry answers with the original entry."""
     now = now or datetime.now(UTC)
     check_statement(statement)
-    canonical(statement)  # refuses floats and huge integers, naming the field
+    message = canonical(statement)  # refuses floats and huge integers, naming the field; a sig signs these bytes
     spec, ref = _subject(statement)
-    statement, digest = check_caller(conn, spec, statement, sig, party, review_token, batch)
+    statement, digest = check_caller(conn, spec, statement, sig, party, review_token, batch, message)
     payload = ev.parse_payload(spec, ref.kind, statement["data"])
     found = _retry(conn, ref, statement, sig, batch)
     if found is _REPEAT:

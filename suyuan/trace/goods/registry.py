@@ -18,7 +18,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import JSON, Connection, Engine, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from suyuan.errors import NotFound
 from suyuan.codes.gs1 import make_key, split_key
@@ -60,6 +61,21 @@ _TABLES = {t.name: t for t in (products_t, batches_t, items_t, parcels_t)}
 
 def key_ref(key: str) -> KeyRef:
     """Parse a canonical key (InputError if it is not one)."""
+    if type(key) is str:
+        found = _REFS.get(key)
+        if found is None:
+            if len(_REFS) >= _REFS_MAX:  # a batch names each key several times; older batches' need not stay
+                _REFS.clear()
+            found = _REFS[key] = _key_ref(key)
+        return found
+    return _key_ref(key)
+
+
+_REFS: dict[str, KeyRef] = {}
+_REFS_MAX = 65536
+
+
+def _key_ref(key: str) -> KeyRef:
     ais = split_key(key)
     if "00" in ais:
         return KeyRef(key, "parcel", sscc=ais["00"])
@@ -115,7 +131,7 @@ class StateRow:
 
 
 def _values(row: Any) -> dict[str, Any]:
-    return dict(row._values) if isinstance(row, StateRow) else dict(row._mapping)
+    return dict(row._values) if isinstance(row, StateRow) else dict(zip(row._fields, row))
 
 
 def _one(conn: Connection, table, column, value, lock: bool):  # noqa: ANN001, ANN202
@@ -178,9 +194,32 @@ def flush_writes(conn: Connection) -> None:
             {"k_": value, **{f"v_{c}": values[c] for c in columns}})
     for (table_name, columns), rows in groups.items():
         table = _TABLES[table_name]
+        if len(rows) > 1 and conn.dialect.name == "postgresql" and _arrays_take(table, columns):
+            conn.execute(_update_from_arrays(conn, table, columns, rows))
+            continue
         conn.execute(update(table).where(_key_column(table) == bindparam("k_"))
                      .values({c: bindparam(f"v_{c}") for c in columns}), rows)
     pending.clear()
+
+
+def _arrays_take(table, columns: tuple[str, ...]) -> bool:  # noqa: ANN001
+    return not any(isinstance(table.c[c].type, JSON) for c in columns)
+
+
+def _update_from_arrays(conn: Connection, table, columns: tuple[str, ...], rows: list[dict[str, Any]]):  # noqa: ANN001, ANN202
+    """One UPDATE ... FROM unnest(arrays) for many rows (PostgreSQL): one statement, where an
+    executemany runs one UPDATE per row. Each array is typed as its column, so values bind as they would."""
+    quote = conn.dialect.identifier_preparer.quote
+    key = _key_column(table)
+    cols = [key, *(table.c[c] for c in columns)]
+    names = ["k_", *(f"v_{c}" for c in columns)]
+    arrays = [bindparam(f"a{i}", [r[n] for r in rows], type_=ARRAY(col.type)) for i, (col, n) in
+              enumerate(zip(cols, names))]
+    unnest = ", ".join(f"CAST(:a{i} AS {col.type.compile(dialect=conn.dialect)}[])" for i, col in enumerate(cols))
+    alias = ", ".join(f"c{i}" for i in range(len(cols)))
+    sets = ", ".join(f"{quote(col.name)} = v.c{i}" for i, col in enumerate(cols) if i)
+    return text(f"UPDATE {quote(table.name)} SET {sets} FROM unnest({unnest}) AS v({alias}) "
+                f"WHERE {quote(table.name)}.{quote(key.name)} = v.c0").bindparams(*arrays)
 
 
 def _key_column(table):  # noqa: ANN001, ANN202

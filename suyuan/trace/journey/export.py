@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, or_, select
 
 from suyuan.errors import InputError, NotFound
@@ -120,12 +120,15 @@ def _keys_clause(flt: KdeFilter):  # noqa: ANN202
                entries_t.c.key.in_(parcels))
 
 
+_FORMULA = frozenset(("=", "+", "-", "@", "\t", "\r"))
+
+
 def _safe(value: Any) -> str:
     """A cell as text; leading = + - @ are quoted so no spreadsheet runs a party's text as a formula."""
     if value is None:
         return ""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    text = value if type(value) is str else str(value)
+    return "'" + text if text and text[0] in _FORMULA else text
 
 
 class _Names:
@@ -219,13 +222,19 @@ def kde_rows(engine: Engine, flt: KdeFilter, *, page: int = PAGE) -> Iterator[li
             if not rows:
                 return
             parsed = []
+            refs: dict[str, Any] = {}  # a page holds several entries of each key
+            dated = flt.start is not None or flt.end is not None
             for r in rows:
-                entry = json.loads(r.canonical)
+                entry = orjson.loads(r.canonical)
                 st = entry["statement"]
-                when = parse_time(st["time"])
-                if (flt.start and when < flt.start) or (flt.end and when >= flt.end):
-                    continue
-                parsed.append((r, entry, st, key_ref(r.key)))
+                if dated:
+                    when = parse_time(st["time"])
+                    if (flt.start and when < flt.start) or (flt.end and when >= flt.end):
+                        continue
+                ref = refs.get(r.key)
+                if ref is None:
+                    ref = refs[r.key] = key_ref(r.key)
+                parsed.append((r, entry, st, ref))
             names.load(conn, {st.get("actor") for _, _, st, _ in parsed if st.get("actor")},
                        {ref.gtin for *_, ref in parsed if ref.gtin},
                        {ref.key for *_, ref in parsed if ref.kind == "item" and not ref.lot})
@@ -252,8 +261,9 @@ def kde_csv(engine: Engine, flt: KdeFilter, *, page: int = PAGE) -> Iterator[byt
     writer.writerow(COLUMNS)
     yield ("\ufeff" + buffer.getvalue()).encode()
     batch: list[list[str]] = []
+    safe = _safe
     for row in kde_rows(engine, flt, page=page):
-        batch.append([_safe(v) for v in row])
+        batch.append([safe(v) for v in row])
         if len(batch) >= page:
             buffer.seek(0)
             buffer.truncate()

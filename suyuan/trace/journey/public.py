@@ -221,7 +221,8 @@ RecordCheck = Callable[[Connection, str], ScanStats | None]
 def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | None = None,
                   checkpoint_size: int | None = None, now: datetime | None = None,
                   settings: Settings | None = None,
-                  record_unregistered: RecordCheck | None = None) -> PublicRecord | None:
+                  record_unregistered: RecordCheck | None = None,
+                  credit_cache: credit_record.PartyCredit | None = None) -> PublicRecord | None:
     """The public record of the goods `ref` names; None when nothing is registered under it.
 
     `record_check(conn, key)` logs the consumer's check once the goods are
@@ -238,6 +239,7 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
     `record_unregistered(conn, key)` logs the check of an item key that names
     no registered item under a registered GTIN (a made-up serial, which the
     analytics judge, `cloned_code/unregistered_serial`); the answer is still None.
+    `credit_cache` keeps the parties' credit per process for a second (`PartyCredit`).
     """
     conn = engine.connect()
     if record_check is None and record_unregistered is None:
@@ -258,7 +260,8 @@ def public_record(engine: Engine, ref: KeyRef, *, record_check: RecordCheck | No
         if settings is not None and ref.kind != "parcel":
             parties = {"producer": row.p_id, "seller": getattr(row, "seller", None)}
             rec.credit = parties | credit_record.disclosure(conn, settings, list(parties.values()),
-                                                            [k for k in (getattr(row, "b_key", None), key) if k])
+                                                            [k for k in (getattr(row, "b_key", None), key) if k],
+                                                            credit_cache)
         rec.scans = _log_check(conn, key, record_check)
     rec.checkpoint_size = checkpoint_size
     _assemble(rec, row, raw, levels, names, now)

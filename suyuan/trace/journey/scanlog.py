@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
@@ -46,6 +48,7 @@ CHINA = timezone(timedelta(hours=8), "CST")
 CHECKER_SALT_PURPOSE = b"suyuan/scanlog/v1/checker-salt"
 MANY, FAR_APART = "consumer_checks_many", "consumer_checks_far_apart"
 CLONE_FLAGS = (MANY, FAR_APART)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -119,13 +122,13 @@ _FLAGGED = (select(flags_t.c.id).where(flags_t.c.key == bindparam("key"), flags_
 
 def record_scan(conn: Connection, settings: Settings, key: str, region: str | None,
                 now: datetime | None = None, *, checker: str | None = None,
-                watch: bool = False) -> ScanStats:
+                watch: bool = False, relaxed: bool = False) -> ScanStats:
     """Record one consumer check of `key` (a registered code, or a serial under a registered GTIN); return totals.
 
     `checker` is the client's `checker_id` for today. `watch` (serialised
     items) runs the clone tests and records their flags. The caller commits.
     The totals row stays locked until then, so the caller should write last
-    and commit at once.
+    and commit at once. `relaxed`: the transaction already commits without waiting for the disk.
     """
     now = now or datetime.now(UTC)
     region = regions.coarse(region)
@@ -133,7 +136,8 @@ def record_scan(conn: Connection, settings: Settings, key: str, region: str | No
               "s_checker": checker}
     if conn.dialect.name == "postgresql":
         # A lost scan after a crash costs nothing; an fsync per page view costs throughput.
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        if not relaxed:
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         row = conn.execute(_UPSERT["postgresql"], params).one()
     else:
         conn.execute(_APPEND, params)
@@ -221,3 +225,72 @@ def scan_stats(engine: Engine, key: str) -> ScanStats | None:
     if row is None:
         return None
     return ScanStats(row.count, row.first_at, row.first_region, row.far_at, row.far_detail)
+
+
+@dataclass(frozen=True)
+class DeferredCheck:
+    """A consumer check answered without building the page (an HTTP 304), to be logged shortly."""
+
+    key: str
+    region: str | None
+    checker: str | None
+    watch: bool
+    at: datetime
+
+
+class CheckQueue:
+    """Consumer checks answered from the HTTP cache, logged in batches on one thread, off the request path.
+
+    A revalidated page (`If-None-Match` -> 304) is still a check by a person,
+    so it is counted as the page counts itself (`record_scan`, clone tests and
+    flags included), with the time of the request, only a moment later and
+    many checks to a transaction. Keys are written in order, so two workers'
+    batches never wait on each other's totals rows crosswise. `on_flag(key)`
+    hears of a key whose checks now warrant the possible-clone warning.
+    """
+
+    def __init__(self, engine: Engine, settings: Settings, *, interval: float = 0.2,
+                 on_flag: Callable[[str], None] | None = None) -> None:
+        self.engine, self.settings, self.interval, self.on_flag = engine, settings, interval, on_flag
+        self._pending: list[DeferredCheck] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="suyuan-scanlog", daemon=True)
+        self._thread.start()
+
+    def add(self, salt: bytes, address: str, key: str, region: str | None, *, watch: bool) -> None:
+        now = datetime.now(UTC)
+        check = DeferredCheck(key, region, checker_id(salt, address, china_day(now)), watch, now)
+        with self._lock:
+            self._pending.append(check)
+
+    def flush(self) -> int:
+        """Log every check queued so far, in one transaction; the number logged."""
+        with self._lock:
+            checks, self._pending = self._pending, []
+        if not checks:
+            return 0
+        flagged = []
+        try:
+            with self.engine.begin() as conn:
+                for n, c in enumerate(sorted(checks, key=lambda c: (c.key, c.at))):
+                    stats = record_scan(conn, self.settings, c.key, c.region, c.at, checker=c.checker, watch=c.watch,
+                                        relaxed=n > 0)
+                    if c.watch and (stats.checkers is not None or stats.far_at == c.at):
+                        flagged.append(c.key)
+        except Exception:  # noqa: BLE001 - a lost batch of checks must not stop the next ones
+            logger.exception("could not log %d consumer checks", len(checks))
+            return 0
+        for key in flagged if self.on_flag else ():
+            self.on_flag(key)
+        return len(checks)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.flush()

@@ -30,8 +30,8 @@ from sqlalchemy import Connection, Engine, func, select
 from suyuan.errors import InputError, NotFound
 from suyuan.ledger.models import Entry
 from suyuan.codes.gs1 import make_key
-from suyuan.trace.goods.registry import batch_row, item_row, items_t, key_ref, product_row
-from suyuan.trace.journey.chains import journey_chains, parcels_of
+from suyuan.trace.goods.registry import batch_row, contents_t, item_row, items_t, key_ref, product_row
+from suyuan.trace.journey.chains import journey_chains
 from suyuan.trace.parties.models import Party
 
 entries_t = Entry.__table__
@@ -91,20 +91,15 @@ def trace_forward(engine: Engine, batch_key: str, *, limit: int = DEFAULT_PAGE,
         by_state = dict(conn.execute(
             select(items_t.c.state, func.count()).where(items_t.c.batch_key == batch_key).group_by(items_t.c.state)
         ).all())
-        query = (select(items_t.c.key, items_t.c.serial, items_t.c.state, items_t.c.seller, items_t.c.courier,
-                        items_t.c.parcel_key, items_t.c.last_time, items_t.c.last_region)
-                 .where(items_t.c.batch_key == batch_key).order_by(items_t.c.key).limit(limit + 1))
+        page = (select(items_t.c.key, items_t.c.serial, items_t.c.state, items_t.c.seller, items_t.c.courier,
+                       items_t.c.parcel_key, items_t.c.last_time, items_t.c.last_region)
+                .where(items_t.c.batch_key == batch_key).order_by(items_t.c.key).limit(limit + 1))
         if cursor is not None:
-            query = query.where(items_t.c.key > cursor)
-        rows = conn.execute(query).all()
+            page = page.where(items_t.c.key > cursor)
+        rows, parcels = _page_with_parcels(conn, page.subquery())
         more = len(rows) > limit
         rows = rows[:limit]
-        parcels: dict[str, list[str]] = {}
-        if rows:
-            # Bounded by the page's key range, so the index on batch items does the work.
-            parcels = parcels_of(conn, items_t.c.batch_key == batch_key, items_t.c.key >= rows[0].key,
-                                 items_t.c.key <= rows[-1].key)
-        names = _names(conn, {batch.owner} | {r.seller for r in rows} | {r.courier for r in rows})
+        names = _names(conn, {batch.owner} | {r[3] for r in rows} | {r[4] for r in rows})
     # Plain tuple unpacking and inlined helpers: this loop is the cost of a 10,000-item page.
     items = []
     no_parcels: list[str] = []
@@ -123,9 +118,32 @@ def trace_forward(engine: Engine, batch_key: str, *, limit: int = DEFAULT_PAGE,
         "totals": {"items": sum(by_state.values()), "by_state": by_state},
         "parties": names,
         "items": items,
-        "next": rows[-1].key if more else None,
-        "next_cursor": rows[-1].key if more else None,
+        "next": rows[-1][0] if more else None,
+        "next_cursor": rows[-1][0] if more else None,
     }
+
+
+def _page_with_parcels(conn: Connection, page: Any) -> tuple[list[Any], dict[str, list[str]]]:
+    """A page of items and the parcels each travelled in (first packed first, as `parcels_of` orders them),
+    in one round trip: the page joined to its parcel contents, one row per item and parcel."""
+    rows = conn.execute(
+        select(*page.c, contents_t.c.parcel_key.label("packed_in"))
+        .select_from(page.outerjoin(contents_t, contents_t.c.item_key == page.c.key))
+        .order_by(page.c.key, contents_t.c.packed_at, contents_t.c.parcel_key)
+    ).all()
+    items: list[Any] = []
+    parcels: dict[str, list[str]] = {}
+    last = None
+    for row in rows:
+        key, packed_in = row[0], row[-1]
+        if key != last:
+            items.append(row[:-1])
+            last = key
+        if packed_in is not None:
+            found = parcels.setdefault(key, [])
+            if packed_in not in found:
+                found.append(packed_in)
+    return items, parcels
 
 
 def trace_forward_json(engine: Engine, batch_key: str, **kwargs: Any) -> bytes:

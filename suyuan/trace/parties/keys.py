@@ -80,10 +80,11 @@ def verify_statement(public_key_b64: str, statement: dict[str, Any], sig: str) -
 
 
 def check_signature(conn: Connection, party_id: str, statement: dict[str, Any], sig: str | None,
-                    keys: list[str] | None = None) -> None:
+                    keys: list[str] | None = None, message: bytes | None = None) -> None:
     """Unsigned when a key is registered: 401; malformed: 422; not by a current key: 401.
 
-    `keys`: the party's current public keys, when the caller already has them.
+    `keys`: the party's current public keys, when the caller already has them;
+    `message`: the statement's canonical bytes, when the caller made them already.
     """
     keys = party_public_keys(conn, party_id) if keys is None else keys
     if not keys:
@@ -99,7 +100,7 @@ def check_signature(conn: Connection, party_id: str, statement: dict[str, Any], 
             field="sig",
         )
     raw_sig = _signature(sig)
-    if signatures.signer([_public_key(k) for k in keys], statement, raw_sig) is None:
+    if signatures.signer([_public_key(k) for k in keys], statement, raw_sig, message) is None:
         raise Unauthorized(
             "Invalid sig: expected an Ed25519 signature over the statement's canonical bytes "
             f"by a current key of party {party_id}.",

@@ -151,6 +151,21 @@ def _start_analysis(app: FastAPI, ledger: Ledger, settings: Settings) -> Callabl
     return stop
 
 
+def _middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(resolver.Revalidations)  # innermost: behind the readiness gate, counted by the observer
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       paths={events.BATCH_PATH: settings.max_batch_body_bytes,
+                              goods.SERIALISE_PATH: settings.max_batch_body_bytes,
+                              scans.DECODE_PATH: settings.max_image_bytes,
+                              epcis.CAPTURE_PATH: settings.max_batch_body_bytes})
+    # Outermost last: every answer is counted and logged, the gate's 503s and the 413s too.
+    app.add_middleware(ReadinessGate)
+    app.state.metrics = Metrics(app, frozenset(r.path for r in resolver.router.routes))
+    app.add_middleware(RequestObserver, metrics=app.state.metrics)
+    app.state.page_tags = PageTags(settings.scan_page_max_age_seconds > 0, settings.data_dir / STAMP_FILE)
+    app.state.metrics.written = app.state.page_tags.written
+
+
 def create_app(settings: Settings | None = None, *, integrate: bool = True, analyse: bool | None = None) -> FastAPI:
     """The app; `integrate` runs the sequencer in the background, `analyse` (default: as `integrate`) the
     integrity analysis when `SUYUAN_ANALYTICS_ENABLED`. Tests turn both off to decide when each runs."""
@@ -191,18 +206,7 @@ def create_app(settings: Settings | None = None, *, integrate: bool = True, anal
         lifespan=lifespan,
     )
     app.state.settings = settings  # what `suyuan.api.deps.get_settings` hands the routes
-    app.add_middleware(resolver.Revalidations)  # innermost: behind the readiness gate, counted by the observer
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       paths={events.BATCH_PATH: settings.max_batch_body_bytes,
-                              goods.SERIALISE_PATH: settings.max_batch_body_bytes,
-                              scans.DECODE_PATH: settings.max_image_bytes,
-                              epcis.CAPTURE_PATH: settings.max_batch_body_bytes})
-    # Outermost last: every answer is counted and logged, the gate's 503s and the 413s too.
-    app.add_middleware(ReadinessGate)
-    app.state.metrics = Metrics(app, frozenset(r.path for r in resolver.router.routes))
-    app.add_middleware(RequestObserver, metrics=app.state.metrics)
-    app.state.page_tags = PageTags(settings.scan_page_max_age_seconds > 0, settings.data_dir / STAMP_FILE)
-    app.state.metrics.written = app.state.page_tags.written
+    _middleware(app, settings)
     errors.install(app)
     contract.install(app, OPEN_PATHS)
     for room in (operations, log, events, credit, dashboard, parties, goods, flags, findings, inspect, reviews,

@@ -191,3 +191,14 @@ def test_parcels_the_other_empty_parcel_reasons_find_are_fake_legs_too(scene):
     assert [(f.subject_party, sorted(f.subject_keys)) for f in found] == [(shop.id, sorted(seconds))]
     assert "waybill_reused" in found[0].detail
     assert_evidence(scene, found[0])
+
+
+def test_a_busy_shop_s_few_empty_parcels_are_fake_legs_whatever_its_honest_volume(scene):
+    # 3 underweight parcels among 33 shipments (9%): the shop's own deed, so no share is asked of it.
+    shop, courier = scene.merchant(), scene.courier()
+    for i in range(30):
+        order(scene, shop, courier, minutes=20 * i)
+    light = [order(scene, shop, courier, minutes=1000 + 100 * i, weight_g=20)[1] for i in range(3)]
+    (found,) = [f for f in scene.findings("brushing") if f.reason == "fake_courier_leg"]
+    assert (found.subject_party, found.subject_keys) == (shop.id, light)
+    assert "3 of this shop's 33 shipments" in found.detail

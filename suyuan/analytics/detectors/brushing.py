@@ -216,7 +216,11 @@ def fake_courier_leg(facts: Facts, dirty: Dirty, settings: Settings) -> Iterator
     couriers = CourierLegs(facts, settings)
     for shop in merchants(facts, dirty):
         legs, total = fake_legs(facts, shop, settings, couriers)
-        if len(legs) < settings.analytics_fake_leg_min or len(legs) < total * settings.analytics_fake_leg_share:
+        # The merchant's own deeds (parcels shipped empty or underweight) count whatever its honest volume;
+        # untracked legs, which a courier may have caused, only as a share of its shipments.
+        deeds = sum(leg.why != UNTRACKED for leg in legs)
+        if deeds < settings.analytics_fake_leg_min and (
+                len(legs) < settings.analytics_fake_leg_min or len(legs) < total * settings.analytics_fake_leg_share):
             continue
         named = legs[:NAMED]
         evidence = _evidence([e for leg in named for e in (leg.dispatch, leg.deliver) if e is not None])
